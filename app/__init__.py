@@ -1,0 +1,1 @@
+"""Job Tinder: the matching API behind Job Twinning."""

@@ -1,0 +1,118 @@
+"""The `jobtinder` console script: migrate, serve, create-user, seed."""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from app.models import Role
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def alembic_config() -> "object":
+    from alembic.config import Config
+
+    for candidate in (Path.cwd() / "alembic.ini", REPO_ROOT / "alembic.ini"):
+        if candidate.exists():
+            return Config(str(candidate))
+    raise SystemExit("alembic.ini not found: run from the project directory")
+
+
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from alembic import command
+
+    command.upgrade(alembic_config(), "head")  # type: ignore[arg-type]
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app.config import get_settings
+
+    if args.migrate:
+        migrate()
+    uvicorn.run(
+        "app.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=get_settings().log_level,
+        proxy_headers=True,
+    )
+
+
+def _create_user(args: argparse.Namespace) -> None:
+    from app.db import new_session
+    from app.errors import AppError
+    from app.services.accounts import create_user
+    from app.vocabulary import get_vocabulary
+
+    role = Role(args.role)
+    unknown = set(args.region or []) - get_vocabulary().region_codes
+    if unknown:
+        raise SystemExit(f"unknown region(s): {', '.join(sorted(unknown))}")
+    if role == Role.coordinator and not args.region:
+        raise SystemExit("a coordinator needs at least one --region")
+    if len(args.password) < 10:
+        raise SystemExit("the password needs at least 10 characters")
+    with new_session(write=True) as session:
+        try:
+            user = create_user(
+                session=session,
+                email=args.email,
+                password=args.password,
+                name=args.name,
+                role=role,
+                regions=args.region if role == Role.coordinator else None,
+            )
+        except AppError as exc:
+            raise SystemExit(exc.detail) from None
+    print(f"created {role.value} {user.email} (id {user.id})")
+
+
+def _seed(args: argparse.Namespace) -> None:
+    from app.seed import seed_participants
+
+    count = seed_participants(args.participants, seed=args.seed)
+    print(f"seeded {count} participants (password for every demo account: see README)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="jobtinder", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="bring the database schema up to date (Alembic)")
+
+    serve = sub.add_parser("serve", help="run the API (uvicorn)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    serve.add_argument("--migrate", action="store_true", help="migrate before serving")
+
+    user = sub.add_parser("create-user", help="create a coordinator or admin")
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--name", required=True)
+    user.add_argument("--role", required=True, choices=["coordinator", "admin"])
+    user.add_argument("--region", action="append", help="a region code (repeatable)")
+
+    seed = sub.add_parser("seed", help="create realistic demo participants")
+    seed.add_argument("--participants", type=int, default=200)
+    seed.add_argument("--seed", type=int, default=2016, help="random seed (same seed, same data)")
+
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
+        migrate()
+        print("database is up to date")
+    elif args.command == "serve":
+        _serve(args)
+    elif args.command == "create-user":
+        _create_user(args)
+    elif args.command == "seed":
+        _seed(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

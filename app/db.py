@@ -1,0 +1,99 @@
+"""Engine, the session dependency and the transaction helpers.
+
+Who commits: the services. A request's session is opened by `get_session`; a service that
+changes data ends its unit of work with `session.commit()`. Anything raised before that is
+rolled back when the session closes, so a rejected request writes nothing.
+
+Locking: on PostgreSQL a service that must not race locks the rows it depends on
+(`lock_users`); on SQLite every write request takes the database write lock up front
+(`BEGIN IMMEDIATE`), which serialises writers the same way.
+"""
+
+from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, event, select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, create_engine
+
+from app.config import get_settings
+
+SQLITE_IMMEDIATE = "jobtinder_sqlite_immediate"
+
+
+def _make_engine(url: str) -> Engine:
+    settings = get_settings()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return create_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_pool_size,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below decide how a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(SQLITE_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@cache
+def get_engine() -> Engine:
+    return _make_engine(get_settings().database_url)
+
+
+def new_session(*, write: bool = False) -> Session:
+    """A session; `write=True` takes SQLite's write lock when its transaction begins."""
+    engine = get_engine()
+    if write and engine.dialect.name == "sqlite":
+        return Session(engine.execution_options(**{SQLITE_IMMEDIATE: True}))
+    return Session(engine)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Request-scoped session; writes (non-GET) lock SQLite up front."""
+    with new_session(write=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def lock_users(session: Session, user_ids: Sequence[int]) -> None:
+    """Serialise writers on these users (PostgreSQL row locks, in id order to avoid deadlock).
+
+    FOR NO KEY UPDATE so that other transactions can still insert rows that merely reference
+    these users. On SQLite the transaction already holds the database write lock.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        return
+    from app.models import User
+
+    session.execute(
+        select(User.id)
+        .where(User.id.in_(sorted(set(user_ids))))  # type: ignore[attr-defined]
+        .order_by(User.id)
+        .with_for_update(key_share=True)
+    ).all()

@@ -1,0 +1,64 @@
+"""create_app(): middleware, error handlers, routers — nothing else."""
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, FastAPI, Request, Response
+
+from app.config import get_settings
+from app.errors import install_error_handlers
+from app.routers import auth, feed, health, matches, me, notifications, profiles, swipes
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+**Job Tinder** — the matching API behind *Job Twinning*: a teacher (docent) and a professional
+from a company learn from each other for a few months.
+
+Log in with **Authorize** (your email as username). Participants swipe through the feed, a
+mutual like starts a match in its trial period (*proeftijd*), and either side can leave at any
+moment with the *exit-kaart*. Errors are `application/problem+json` (RFC 9457).
+"""
+
+TAGS = [
+    {"name": "account", "description": "Registreren, inloggen, mijn gegevens"},
+    {"name": "profiel", "description": "Mijn profiel en profielkaarten"},
+    {"name": "feed", "description": "De swipe-stapel, swipes en blokkades"},
+    {"name": "matches", "description": "Matches: proeftijd, bevestigen, exit-kaart"},
+    {"name": "meldingen", "description": "Meldingen"},
+    {"name": "vocabulaire", "description": "Codelijsten"},
+    {"name": "operations", "description": "Health checks"},
+]
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Job Tinder API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def no_store(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        if request.url.path.startswith(API_PREFIX):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (auth, me, profiles, feed, swipes, matches, notifications):
+        api.include_router(module.router)
+    app.include_router(api)
+    app.include_router(health.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""The ranking service: features, reciprocal scoring, explanations. No HTTP, no ORM sessions."""

@@ -1,0 +1,101 @@
+"""Short Dutch sentences that say why a candidate scores as they do."""
+
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from app.matching.features import COMPONENTS, Participant
+from app.matching.scoring import Scores
+from app.vocabulary import get_vocabulary, subject_relatedness
+
+MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+@cache
+def _labels() -> dict[str, dict[str, str]]:
+    vocab = get_vocabulary()
+    lists = {
+        "subjects": vocab.subjects,
+        "goals": vocab.goals,
+        "regions": vocab.regions,
+        "outcomes": vocab.outcomes,
+    }
+    return {name: {item["code"]: item["nl"] for item in items} for name, items in lists.items()}
+
+
+def breakdown_dict(row: npt.NDArray[np.float64]) -> dict[str, float]:
+    return {name: round(float(value), 4) for name, value in zip(COMPONENTS, row, strict=True)}
+
+
+def month_span(months: list[int]) -> str:
+    """'jan–jun' for a run of months, otherwise a short list ('jan, mrt, sep')."""
+    months = sorted(months)
+    if len(months) >= 3 and months == list(range(months[0], months[-1] + 1)):
+        return f"{MONTHS_NL[months[0] - 1]}–{MONTHS_NL[months[-1] - 1]}"
+    return ", ".join(MONTHS_NL[m - 1] for m in months)
+
+
+def _subject_reason(me: Participant, other: Participant, surprise: bool) -> str | None:
+    labels = _labels()["subjects"]
+    pairs = [(subject_relatedness(a, b), a, b) for a in me.subjects for b in other.subjects]
+    if not pairs:
+        return None
+    if surprise:
+        _, a, b = min(pairs)
+        return (
+            f"Verrassingsmatch: {labels.get(a, a).lower()} en {labels.get(b, b).lower()} "
+            "liggen ver uit elkaar"
+        )
+    strength, a, b = max(pairs)
+    if strength <= 0:
+        return None
+    if a == b:
+        return f"Jullie delen het vakgebied {labels.get(a, a).lower()}"
+    return f"{labels.get(a, a)} sluit aan bij {labels.get(b, b).lower()}"
+
+
+def _region_reason(me: Participant, other: Participant, distance: float) -> str:
+    km = max(1, round(distance))
+    if me.region == other.region:
+        name = _labels()["regions"].get(me.region, me.region).removeprefix("Regio ")
+        return f"Jullie zitten allebei in regio {name} ({km} km)"
+    return f"{km} km van elkaar"
+
+
+def _motivation_reason(me: Participant, other: Participant) -> str | None:
+    shared = [g for g in me.goals if g in other.goals]
+    if shared:
+        label = _labels()["goals"].get(shared[0], shared[0]).lower()
+        more = f" (en {len(shared) - 1} ander doel)" if len(shared) == 2 else ""
+        more = f" (en {len(shared) - 1} andere doelen)" if len(shared) > 2 else more
+        return f"Jullie willen allebei: {label}{more}"
+    outcomes = [o for o in me.outcomes if o in other.outcomes]
+    if outcomes:
+        label = _labels()["outcomes"].get(outcomes[0], outcomes[0]).lower()
+        return f"Jullie verwachten allebei: {label}"
+    return None
+
+
+def _availability_reason(me: Participant, other: Participant) -> str | None:
+    shared = sorted(set(me.months) & set(other.months))
+    if not shared:
+        return "Geen gedeelde maanden beschikbaar"
+    hours = min(me.hours_per_month, other.hours_per_month)
+    text = f"Beiden beschikbaar in {month_span(shared)}"
+    if hours < 3.5:
+        text += f" (maar maar {hours:g} uur per maand)"
+    return text
+
+
+def reasons(me: Participant, other: Participant, scores: Scores, row: int) -> list[str]:
+    """1–4 reasons, the strongest parts of the match first."""
+    breakdown = scores.breakdown[row]
+    candidates: list[tuple[float, str | None]] = [
+        (float(breakdown[0]), _subject_reason(me, other, me.match_mode == "surprise")),
+        (float(breakdown[1]), _motivation_reason(me, other)),
+        (float(breakdown[2]), _region_reason(me, other, float(scores.distance_km[row]))),
+        (float(breakdown[3]), _availability_reason(me, other)),
+    ]
+    ordered = [text for _, text in sorted(candidates, key=lambda c: -c[0]) if text]
+    return ordered[:4] or ["Past binnen je reisafstand"]

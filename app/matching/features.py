@@ -1,0 +1,140 @@
+"""Participant features as plain data, and a pool of them packed into NumPy arrays."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from app.vocabulary import get_vocabulary, subject_relatedness
+
+COMPONENTS = ("subject", "motivation", "region", "availability")
+MODES = ("subject", "surprise", "balanced")
+MAX_SUBJECTS = 10
+
+# Default weights per match mode (vakinhoudelijk / verrassingsmatch / both).
+MODE_WEIGHTS: dict[str, tuple[float, float, float, float]] = {
+    "subject": (0.5, 0.2, 0.15, 0.15),
+    "surprise": (0.3, 0.3, 0.2, 0.2),
+    "balanced": (0.3, 0.3, 0.2, 0.2),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """What the ranking needs to know about one participant."""
+
+    user_id: int
+    side: str
+    subjects: tuple[str, ...]
+    lat: float
+    lon: float
+    region: str
+    max_travel_km: float
+    hours_per_month: float
+    months: tuple[int, ...]
+    duration_months: int
+    goals: tuple[str, ...]
+    outcomes: tuple[str, ...]
+    match_mode: str = "balanced"
+    weights: tuple[float, float, float, float] | None = None
+    education: str | None = None
+
+    @property
+    def effective_weights(self) -> tuple[float, float, float, float]:
+        return self.weights if self.weights is not None else MODE_WEIGHTS[self.match_mode]
+
+
+@dataclass(frozen=True, slots=True)
+class Codebook:
+    """Integer indexes for every code, and the subject relatedness matrix."""
+
+    subjects: dict[str, int]
+    goals: dict[str, int]
+    outcomes: dict[str, int]
+    regions: dict[str, int]
+    relatedness: npt.NDArray[np.float32]  # (S + 1, S + 1); last row/column is the padding
+
+
+@cache
+def codebook() -> Codebook:
+    vocab = get_vocabulary()
+    subjects = [item["code"] for item in vocab.subjects]
+    size = len(subjects)
+    rel = np.zeros((size + 1, size + 1), dtype=np.float32)
+    for i, a in enumerate(subjects):
+        for j, b in enumerate(subjects):
+            rel[i, j] = subject_relatedness(a, b)
+    return Codebook(
+        subjects={code: i for i, code in enumerate(subjects)},
+        goals={item["code"]: i for i, item in enumerate(vocab.goals)},
+        outcomes={item["code"]: i for i, item in enumerate(vocab.outcomes)},
+        regions={item["code"]: i for i, item in enumerate(vocab.regions)},
+        relatedness=rel,
+    )
+
+
+def _mask(codes: Sequence[str] | Sequence[int], index: dict[str, int] | None) -> int:
+    bits = 0
+    for code in codes:
+        position = index[code] if index is not None else int(code) - 1  # type: ignore[index]
+        bits |= 1 << position
+    return bits
+
+
+@dataclass(slots=True)
+class Pool:
+    """Features of many participants as parallel arrays (one row per participant)."""
+
+    ids: npt.NDArray[np.int64]
+    lat: npt.NDArray[np.float64]  # radians
+    lon: npt.NDArray[np.float64]
+    region: npt.NDArray[np.int16]
+    max_travel: npt.NDArray[np.float32]
+    hours: npt.NDArray[np.float32]
+    months: npt.NDArray[np.uint16]  # bit m-1 set = available in month m
+    duration: npt.NDArray[np.int8]
+    goals: npt.NDArray[np.uint64]
+    outcomes: npt.NDArray[np.uint64]
+    subjects: npt.NDArray[np.int16]  # (N, MAX_SUBJECTS), padded with S
+    mode: npt.NDArray[np.int8]
+    weights: npt.NDArray[np.float32]  # (N, 4), normalised to sum 1
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    def take(self, rows: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> "Pool":
+        return Pool(**{name: getattr(self, name)[rows] for name in self.__slots__})  # type: ignore[attr-defined]
+
+
+def build_pool(participants: Sequence[Participant]) -> Pool:
+    cb = codebook()
+    n = len(participants)
+    pad = len(cb.subjects)
+    subjects = np.full((n, MAX_SUBJECTS), pad, dtype=np.int16)
+    weights = np.zeros((n, 4), dtype=np.float32)
+    for row, p in enumerate(participants):
+        idx = [cb.subjects[s] for s in p.subjects[:MAX_SUBJECTS] if s in cb.subjects]
+        subjects[row, : len(idx)] = idx
+        w = np.asarray(p.effective_weights, dtype=np.float32)
+        weights[row] = w / max(float(w.sum()), 1e-9)
+    return Pool(
+        ids=np.fromiter((p.user_id for p in participants), dtype=np.int64, count=n),
+        lat=np.radians(np.fromiter((p.lat for p in participants), dtype=np.float64, count=n)),
+        lon=np.radians(np.fromiter((p.lon for p in participants), dtype=np.float64, count=n)),
+        region=np.fromiter(
+            (cb.regions.get(p.region, -1) for p in participants), dtype=np.int16, count=n
+        ),
+        max_travel=np.fromiter((p.max_travel_km for p in participants), np.float32, count=n),
+        hours=np.fromiter((p.hours_per_month for p in participants), np.float32, count=n),
+        months=np.fromiter((_mask(p.months, None) for p in participants), np.uint16, count=n),
+        duration=np.fromiter((p.duration_months for p in participants), np.int8, count=n),
+        goals=np.fromiter((_mask(p.goals, cb.goals) for p in participants), np.uint64, count=n),
+        outcomes=np.fromiter(
+            (_mask(p.outcomes, cb.outcomes) for p in participants), np.uint64, count=n
+        ),
+        subjects=subjects,
+        mode=np.fromiter((MODES.index(p.match_mode) for p in participants), np.int8, count=n),
+        weights=weights,
+    )

@@ -1,0 +1,24 @@
+"""SQLModel tables, one module per aggregate."""
+
+from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
+from app.models.notifications import Notification
+from app.models.profiles import Profile
+from app.models.swipes import Block, Swipe
+from app.models.users import FORMER_PARTICIPANT, CoordinatorRegion, RefreshToken, Role, Side, User
+
+__all__ = [
+    "FORMER_PARTICIPANT",
+    "ONGOING",
+    "Block",
+    "CoordinatorRegion",
+    "Match",
+    "MatchOrigin",
+    "MatchStatus",
+    "Notification",
+    "Profile",
+    "RefreshToken",
+    "Role",
+    "Side",
+    "Swipe",
+    "User",
+]

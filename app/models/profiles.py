@@ -1,0 +1,54 @@
+"""The participant's profile: who they are and what a good match means to them."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer
+from sqlmodel import Column, Field, SQLModel
+
+from app.models._types import created_at_field, json_field
+
+
+class Profile(SQLModel, table=True):
+    __tablename__ = "profiles"
+    __table_args__ = (
+        CheckConstraint("max_travel_km BETWEEN 1 AND 300", name="ck_profiles_travel"),
+        CheckConstraint(
+            "hours_per_month IS NULL OR (hours_per_month >= 1 AND hours_per_month <= 40)",
+            name="ck_profiles_hours",
+        ),
+        CheckConstraint("duration_months BETWEEN 3 AND 6", name="ck_profiles_duration"),
+        CheckConstraint(
+            "match_mode IN ('subject', 'surprise', 'balanced')", name="ck_profiles_mode"
+        ),
+        Index("ix_profiles_pool", "side", "complete", "discoverable"),
+    )
+
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    side: str = Field(max_length=16)  # copied from the user: the feed filters on it
+    headline: str | None = Field(default=None, max_length=120)
+    organisation: str | None = Field(default=None, max_length=120)
+    organisation_type: str | None = Field(default=None, max_length=40)
+    bio: str | None = Field(default=None, max_length=2000)
+    subjects: list[str] = json_field()
+    education: str | None = Field(default=None, max_length=120)
+    place: str | None = Field(default=None, max_length=60)
+    region: str | None = Field(default=None, max_length=40, index=True)
+    max_travel_km: int = 30
+    hours_per_month: float | None = None
+    available_months: list[int] = json_field()
+    duration_months: int = 3
+    goals: list[str] = json_field()
+    outcomes: list[str] = json_field()
+    motivation: str | None = Field(default=None, max_length=2000)
+    match_mode: str = Field(default="balanced", max_length=16)
+    weights: dict[str, float] | None = json_field(None, nullable=True)
+    manager_approval: bool = False
+    confidentiality: str | None = Field(default=None, max_length=500)
+    contact: dict[str, Any] = json_field(dict)
+    discoverable: bool = True
+    complete: bool = False
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()

@@ -1,0 +1,50 @@
+"""Opaque cursors and the `limit`/`cursor` query parameters every list shares."""
+
+import base64
+import binascii
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from app.errors import Invalid
+
+
+def encode_cursor(position: list[Any]) -> str:
+    raw = json.dumps(position, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from None
+    if not isinstance(value, list):
+        raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
+    return value
+
+
+class PageParams:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=100, description="Page size (1–100).")] = 20,
+        cursor: Annotated[
+            str | None, Query(max_length=200, description="Opaque cursor from `next_cursor`.")
+        ] = None,
+    ) -> None:
+        self.limit = limit
+        self.cursor = cursor
+
+    def after_id(self) -> int | None:
+        """For lists ordered by id descending: the last id already seen."""
+        if self.cursor is None:
+            return None
+        position = decode_cursor(self.cursor)
+        if len(position) != 1 or not isinstance(position[0], int):
+            raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
+        return int(position[0])
+
+
+PageDep = Annotated[PageParams, Depends()]

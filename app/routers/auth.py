@@ -1,0 +1,52 @@
+"""Accounts: register, log in (OAuth2 password flow), refresh."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from app.db import SessionDep
+from app.schemas.common import problem_responses
+from app.schemas.users import RefreshIn, RegisterIn, TokenOut, UserPublic
+from app.services import accounts
+
+router = APIRouter(prefix="/auth", tags=["account"])
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    summary="Registreren als docent of professional",
+    description="Create a participant account. The email is unique regardless of case; "
+    "the password needs at least 10 characters. Staff accounts are never self-registered.",
+    responses=problem_responses(409, 422),
+)
+def register(body: RegisterIn, session: SessionDep) -> UserPublic:
+    user = accounts.register(session=session, body=body)
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Inloggen (OAuth2 password flow)",
+    description="Form fields `username` (your email) and `password`. Used by the Authorize "
+    "button of /docs. Unknown email and wrong password get the same answer.",
+    responses=problem_responses(401, 422),
+)
+def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> TokenOut:
+    user = accounts.authenticate(session=session, email=form.username, password=form.password)
+    return accounts.issue_tokens(session=session, user=user)
+
+
+@router.post(
+    "/refresh",
+    response_model=TokenOut,
+    summary="Nieuwe tokens met een refresh token",
+    description="Trade a refresh token for a new pair. Every refresh token works once; "
+    "presenting a used one revokes all tokens of that login.",
+    responses=problem_responses(401, 422),
+)
+def refresh(body: RefreshIn, session: SessionDep) -> TokenOut:
+    return accounts.rotate_refresh_token(session=session, refresh_token=body.refresh_token)

@@ -1,0 +1,44 @@
+"""The swipe deck."""
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from sqlmodel import col
+
+from app.db import SessionDep
+from app.models import User
+from app.pagination import PageDep
+from app.schemas.common import problem_responses
+from app.schemas.feed import Breakdown, FeedItemOut, FeedPageOut
+from app.security import Participant
+from app.services import profiles as profile_service
+from app.services.feed import build_feed
+
+router = APIRouter(tags=["feed"])
+
+
+@router.get(
+    "/feed",
+    response_model=FeedPageOut,
+    summary="Mijn swipe-stapel",
+    description="Complete, discoverable profiles of the other side, best match first, each "
+    "with a score in [0, 1], its breakdown (vakinhoud, motivatie, regio, beschikbaarheid) and "
+    "short Dutch reasons. Never shows: myself, anyone I swiped, blocked or was matched with, "
+    "anyone at their ongoing-match limit, anyone beyond my max_travel_km. 409 while my own "
+    "profile is incomplete.",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def read_feed(user: Participant, session: SessionDep, page: PageDep) -> FeedPageOut:
+    result = build_feed(session=session, user=user, limit=page.limit, cursor=page.cursor)
+    ids = [item.user_id for item in result.items]
+    profiles = profile_service.load_profiles(session, ids)
+    users = {u.id: u for u in session.scalars(select(User).where(col(User.id).in_(ids)))}
+    items = [
+        FeedItemOut(
+            profile=profile_service.card(profiles.get(item.user_id), users[item.user_id]),
+            score=item.score,
+            breakdown=Breakdown(**item.breakdown),
+            reasons=item.reasons,
+        )
+        for item in result.items
+    ]
+    return FeedPageOut(items=items, next_cursor=result.next_cursor)

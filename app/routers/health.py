@@ -1,0 +1,29 @@
+"""Liveness and readiness probes (no auth)."""
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.db import get_engine
+from app.errors import DATABASE_UNAVAILABLE, problem
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="Process is up")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    summary="Database reachable",
+    responses={503: {"description": "Database unreachable"}},
+)
+def readyz() -> JSONResponse:
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not ready"
+        return problem(503, "Service unavailable", DATABASE_UNAVAILABLE, slug="service-unavailable")
+    return JSONResponse({"status": "ready"})

@@ -1,0 +1,98 @@
+"""My matches: list, read, confirm after the trial, exit without blame."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.db import SessionDep
+from app.errors import NotFound
+from app.models import Match
+from app.pagination import PageDep, encode_cursor
+from app.schemas.common import Page, problem_responses
+from app.schemas.matches import ExitIn, MatchOut, MatchStatusLiteral
+from app.security import CurrentUser, Participant
+from app.services import matches as match_service
+from app.services.views import match_view
+
+router = APIRouter(prefix="/matches", tags=["matches"])
+
+
+def owned_match(match_id: int, user: CurrentUser, session: SessionDep) -> Match:
+    """The match if I am one of its partners; 404 otherwise (never reveal that it exists)."""
+    match = session.get(Match, match_id)
+    if match is None or user.id is None or not match.involves(user.id):
+        raise NotFound()
+    return match
+
+
+OwnedMatch = Annotated[Match, Depends(owned_match)]
+
+
+@router.get(
+    "",
+    response_model=Page[MatchOut],
+    summary="Mijn matches",
+    description="My matches, newest first. Filter with `status` (trial, active, completed, ended).",
+    responses=problem_responses(401, 403, 422),
+)
+def list_matches(
+    user: Participant,
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[MatchStatusLiteral | None, Query()] = None,
+) -> Page[MatchOut]:
+    assert user.id is not None
+    rows = match_service.list_matches(
+        session=session, user_id=user.id, status=status, after_id=page.after_id(), limit=page.limit
+    )
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page[MatchOut](
+        items=[match_view(session, m, user.id) for m in rows],
+        next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
+    )
+
+
+@router.get(
+    "/{match_id}",
+    response_model=MatchOut,
+    summary="Eén match",
+    responses=problem_responses(401, 404),
+)
+def read_match(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> MatchOut:
+    assert user.id is not None
+    return match_view(session, match, user.id)
+
+
+@router.post(
+    "/{match_id}/confirm",
+    response_model=MatchOut,
+    summary="Doorgaan na de proeftijd",
+    description="I want to continue after the trial. When both partners have confirmed, the "
+    "match becomes `active`. Confirming twice changes nothing; 409 outside the trial.",
+    responses=problem_responses(401, 404, 409),
+)
+def confirm(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> MatchOut:
+    assert user.id is not None
+    match = match_service.confirm_match(session=session, match=match, by=user)
+    return match_view(session, match, user.id)
+
+
+@router.post(
+    "/{match_id}/exit",
+    response_model=MatchOut,
+    summary="Exit-kaart: stoppen zonder gedoe",
+    description="End the match at any time, no reason needed. The partner gets a neutral "
+    "message and never sees the reason or note (only coordinators do). Both return to the "
+    "pool; this pair is never suggested again; nobody's ranking drops.",
+    responses=problem_responses(401, 404, 409, 422),
+)
+def exit_match(
+    match: OwnedMatch, user: CurrentUser, session: SessionDep, body: ExitIn | None = None
+) -> MatchOut:
+    assert user.id is not None
+    body = body or ExitIn()
+    match = match_service.exit_match(
+        session=session, match=match, by=user, reason=body.reason, note=body.note
+    )
+    return match_view(session, match, user.id)

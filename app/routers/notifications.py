@@ -1,0 +1,63 @@
+"""My notifications."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app import clock
+from app.db import SessionDep
+from app.pagination import PageDep, encode_cursor
+from app.schemas.common import Page, problem_responses
+from app.schemas.notifications import NotificationOut
+from app.security import CurrentUser
+from app.services import notifications as service
+
+router = APIRouter(prefix="/notifications", tags=["meldingen"])
+
+
+@router.get(
+    "",
+    response_model=Page[NotificationOut],
+    summary="Mijn meldingen",
+    description="Newest first. Types: match_created, coordinator_match, partner_confirmed, "
+    "match_active, match_ended, trial_ending, behind_schedule.",
+    responses=problem_responses(401, 422),
+)
+def list_notifications(
+    user: CurrentUser,
+    session: SessionDep,
+    page: PageDep,
+    unread: Annotated[bool | None, Query(description="Only unread (true) or read (false)")] = None,
+) -> Page[NotificationOut]:
+    assert user.id is not None
+    rows = service.list_notifications(
+        session=session, user_id=user.id, after_id=page.after_id(), limit=page.limit, unread=unread
+    )
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page[NotificationOut](
+        items=[
+            NotificationOut(
+                id=n.id or 0,
+                type=n.type,
+                created_at=clock.as_utc(n.created_at),
+                read=n.read_at is not None,
+                data=n.data,
+            )
+            for n in rows
+        ],
+        next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
+    )
+
+
+@router.post(
+    "/{notification_id}/read",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Melding gelezen",
+    responses=problem_responses(401, 404),
+)
+def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> Response:
+    assert user.id is not None
+    service.mark_read(session=session, user_id=user.id, notification_id=notification_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,57 @@
+"""Public profile cards and the vocabulary."""
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from app.db import SessionDep
+from app.errors import NotFound
+from app.models import Profile, Role, User
+from app.schemas.common import problem_responses
+from app.schemas.profiles import ProfileCard
+from app.security import CurrentUser
+from app.services import profiles as profile_service
+from app.services.swiping import blocked_between
+from app.vocabulary import get_vocabulary
+
+router = APIRouter(tags=["profiel"])
+
+
+@router.get(
+    "/profiles/{user_id}",
+    response_model=ProfileCard,
+    summary="Profielkaart van een deelnemer",
+    description="The public card. `contact` is filled only for matched partners (ongoing or "
+    "past) and coordinators of the person's region.",
+    responses=problem_responses(401, 404),
+)
+def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> ProfileCard:
+    owner = session.get(User, user_id)
+    if owner is None or owner.is_deleted or owner.role != Role.participant:
+        raise NotFound()
+    profile = session.get(Profile, user_id)
+    if profile is None:
+        raise NotFound()
+    contact = profile_service.may_see_contact(
+        session, viewer=viewer, owner_id=user_id, region=profile.region
+    )
+    if viewer.role == Role.participant and viewer.id != user_id:
+        # Blocked people do not see each other; a paused profile shows only to past partners.
+        assert viewer.id is not None
+        if blocked_between(session, viewer.id, user_id):
+            raise NotFound()
+        if not profile.discoverable and not contact:
+            raise NotFound()
+    elif viewer.role == Role.coordinator and not contact:
+        raise NotFound()  # outside the coordinator's regions
+    return profile_service.card(profile, owner, with_contact=contact)
+
+
+@router.get(
+    "/vocabulary",
+    tags=["vocabulaire"],
+    summary="Codelijsten (vakgebieden, doelen, plaatsen, ...)",
+    description="Every code list with Dutch (`nl`) and English (`en`) labels. No login needed.",
+)
+def vocabulary() -> dict[str, Any]:
+    return get_vocabulary().public()

@@ -1,0 +1,91 @@
+"""Swipes and blocks."""
+
+from fastapi import APIRouter, Response, status
+
+from app import clock
+from app.db import SessionDep
+from app.models import Block
+from app.schemas.common import problem_responses
+from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
+from app.security import Participant
+from app.services import swiping
+from app.services.views import match_view
+
+router = APIRouter(tags=["feed"])
+
+
+@router.post(
+    "/swipes",
+    status_code=status.HTTP_201_CREATED,
+    response_model=SwipeOut,
+    summary="Swipen: like of pass",
+    description="201 for a new swipe; the very same swipe again answers 200 with the same body "
+    "(safe for retries); the other decision on the same person is 409. A like on someone who "
+    "liked me starts a match in its trial period, unless one of us is at the ongoing-match limit "
+    "(then it stays a like).",
+    responses={200: {"model": SwipeOut, "description": "Repeat of an earlier identical swipe"}}
+    | problem_responses(401, 403, 404, 409, 422),
+)
+def create_swipe(
+    body: SwipeIn, user: Participant, session: SessionDep, response: Response
+) -> SwipeOut:
+    outcome = swiping.swipe(
+        session=session, user=user, target_id=body.target_id, decision=body.decision
+    )
+    if not outcome.created:
+        response.status_code = status.HTTP_200_OK
+    assert user.id is not None
+    return SwipeOut(
+        target_id=body.target_id,
+        decision=body.decision,
+        match=match_view(session, outcome.match, user.id) if outcome.match else None,
+    )
+
+
+@router.delete(
+    "/swipes/{target_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Swipe ongedaan maken",
+    description="Undo my swipe on this person; 409 if a match came from it.",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Response:
+    swiping.undo_swipe(session=session, user=user, target_id=target_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/blocks",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BlockOut,
+    summary="Iemand blokkeren",
+    description="We never see each other again; an ongoing match between us ends "
+    "(the other gets the same neutral message as for an exit). Blocking again answers 200.",
+    responses={200: {"model": BlockOut, "description": "Already blocked"}}
+    | problem_responses(401, 403, 404, 422),
+)
+def create_block(
+    body: BlockIn, user: Participant, session: SessionDep, response: Response
+) -> BlockOut:
+    created = swiping.block(session=session, user=user, blocked_id=body.user_id)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    stored = session.get(Block, (user.id, body.user_id))
+    return BlockOut(
+        user_id=body.user_id,
+        created_at=clock.as_utc(stored.created_at) if stored else clock.now(),
+    )
+
+
+@router.delete(
+    "/blocks/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Blokkade opheffen",
+    description="Lift my block on this person. A match that ended stays ended.",
+    responses=problem_responses(401, 403, 404),
+)
+def delete_block(user_id: int, user: Participant, session: SessionDep) -> Response:
+    swiping.unblock(session=session, user=user, blocked_id=user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

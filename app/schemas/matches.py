@@ -1,0 +1,65 @@
+"""Match, swipe and block models."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.profiles import ProfileCard, codes_in
+
+MatchStatusLiteral = Literal["trial", "active", "completed", "ended"]
+
+
+class MatchOut(BaseModel):
+    id: int
+    status: MatchStatusLiteral
+    origin: Literal["mutual_like", "coordinator"]
+    partner: ProfileCard
+    created_at: datetime
+    trial_ends_at: datetime
+    trial_overdue: bool = Field(description="The trial is past its end without both confirmations.")
+    ends_at: datetime
+    duration_months: int
+    confirmed_by_me: bool
+    confirmed_by_partner: bool
+    ended_at: datetime | None
+
+
+class ExitIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"example": {"reason": "no_time", "note": "Te druk op school."}},
+    )
+
+    reason: Annotated[str, codes_in("exit_reasons")] | None = Field(
+        default=None, description="Exit reason code (vocabulary `exit_reasons`)."
+    )
+    note: str | None = Field(
+        default=None, max_length=2000, description="Seen only by coordinators, never the partner."
+    )
+
+
+class SwipeIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"example": {"target_id": 42, "decision": "like"}}
+    )
+
+    target_id: int = Field(ge=1, le=2**31 - 1)
+    decision: Literal["like", "pass"]
+
+
+class SwipeOut(BaseModel):
+    target_id: int
+    decision: Literal["like", "pass"]
+    match: MatchOut | None
+
+
+class BlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"user_id": 42}})
+
+    user_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class BlockOut(BaseModel):
+    user_id: int
+    created_at: datetime

@@ -1,0 +1,81 @@
+"""All token code: signed access tokens (JWT via python-jose) and opaque refresh tokens.
+
+The accepted algorithm is hard-coded (HS256), `exp`, `iat` and `sub` are required, and the
+token type is checked, so `alg: none`, a refresh token used as an access token, or a token
+without expiry are all refused.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from jose import JWTError, jwt
+
+from app import clock
+from app.config import get_settings
+
+ALGORITHM = "HS256"
+ACCESS = "access"
+
+
+class TokenInvalid(Exception):
+    """The token is missing, malformed, badly signed, expired or of the wrong kind."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: int
+    issued_at: datetime
+
+
+def create_access_token(user_id: int) -> tuple[str, int]:
+    """A signed access token for this user and its lifetime in seconds."""
+    settings = get_settings()
+    issued = clock.now()
+    lifetime = timedelta(minutes=settings.access_token_minutes)
+    claims = {
+        "sub": str(user_id),
+        "type": ACCESS,
+        "iat": int(issued.timestamp()),
+        "exp": int((issued + lifetime).timestamp()),
+        "jti": secrets.token_hex(8),
+    }
+    token = jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+    return token, int(lifetime.total_seconds())
+
+
+def decode_access_token(token: str) -> AccessClaims:
+    settings = get_settings()
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            options={"require_exp": True, "require_iat": True, "require_sub": True},
+        )
+        if claims.get("type") != ACCESS:
+            raise TokenInvalid("not an access token")
+        # python-jose checks `exp` against the wall clock; check it against ours too, so a
+        # moved test clock and the real one agree.
+        if int(claims["exp"]) <= int(clock.now().timestamp()):
+            raise TokenInvalid("expired")
+        return AccessClaims(
+            user_id=int(claims["sub"]), issued_at=datetime.fromtimestamp(int(claims["iat"]))
+        )
+    except (JWTError, KeyError, ValueError, TypeError) as exc:
+        raise TokenInvalid(str(exc)) from exc
+
+
+def new_refresh_token() -> tuple[str, str]:
+    """A fresh opaque refresh token and the hash under which it is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_refresh_token(token)
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token_family() -> str:
+    return secrets.token_hex(16)
