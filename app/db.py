@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event, select
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, col, create_engine
 
 from app.config import get_settings
 
@@ -92,8 +92,8 @@ def lock_users(session: Session, user_ids: Sequence[int]) -> None:
     from app.models import User
 
     session.execute(
-        select(User.id)
-        .where(User.id.in_(sorted(set(user_ids))))  # type: ignore[attr-defined]
-        .order_by(User.id)
+        select(col(User.id))
+        .where(col(User.id).in_(sorted(set(user_ids))))
+        .order_by(col(User.id))
         .with_for_update(key_share=True)
     ).all()

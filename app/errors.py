@@ -147,7 +147,9 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = title
         if exc.status_code == 401:
             detail = NOT_AUTHENTICATED
-        return problem(exc.status_code, title, detail, slug=slug, headers=exc.headers)
+        return problem(
+            exc.status_code, title, detail, slug=slug, headers=dict(exc.headers or {}) or None
+        )
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeoutError)

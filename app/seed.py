@@ -206,12 +206,12 @@ def seed_participants(count: int, *, seed: int = 2016, batch: int = 2000) -> int
     created = 0
     with new_session(write=True) as session:
         _ensure_demo_accounts(session, password_hash)
-        taken = set(session.scalars(select(User.email)))
+        taken = set(session.scalars(select(col(User.email))))
         people = [p for p in _people(count, rng) if p["email"] not in taken]
         for start in range(0, len(people), batch):
             chunk = people[start : start + batch]
             ids = session.scalars(
-                insert(User).returning(User.id, sort_by_parameter_order=True),
+                insert(User).returning(col(User.id), sort_by_parameter_order=True),
                 [
                     {
                         "email": p["email"],
@@ -243,7 +243,7 @@ def seed_participants(count: int, *, seed: int = 2016, batch: int = 2000) -> int
 def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
     existing = set(
         session.scalars(
-            select(User.email).where(col(User.email).in_([*DEMO_ACCOUNTS, DEMO_COORDINATOR[0]]))
+            select(col(User.email)).where(col(User.email).in_([*DEMO_ACCOUNTS, DEMO_COORDINATOR[0]]))
         )
     )
     rng = random.Random(1)
@@ -279,6 +279,7 @@ def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
             "hours_per_month": 8,
             "discoverable": True,
         }
+        assert user.id is not None
         session.add(Profile(user_id=user.id, side=side, complete=True, **profile))
     email, name, regions = DEMO_COORDINATOR
     if email not in existing:
@@ -287,6 +288,7 @@ def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
         )
         session.add(coordinator)
         session.flush()
+        assert coordinator.id is not None
         for region in regions:
             session.add(CoordinatorRegion(user_id=coordinator.id, region=region))
     session.flush()

@@ -155,8 +155,9 @@ def make_participant(client: TestClient):  # type: ignore[no-untyped-def]
     `profile=False` leaves the profile out.
     """
 
-    def _make(side: str = "teacher", *, profile: bool = True, name: str | None = None,
-              **overrides: Any) -> Person:
+    def _make(
+        side: str = "teacher", *, profile: bool = True, name: str | None = None, **overrides: Any
+    ) -> Person:
         _counter["n"] += 1
         email = f"{side}{_counter['n']}@example.org"
         name = name or f"{side.title()} {_counter['n']}"
@@ -172,8 +173,9 @@ def make_participant(client: TestClient):  # type: ignore[no-untyped-def]
             body = COMPLETE_PROFILE[side] | overrides
             put = client.put(f"{API}/me/profile", json=body, headers=headers)
             assert put.status_code == 200, put.text
-        return Person(user_id, email, name, side, tokens["access_token"],
-                      tokens["refresh_token"], headers)
+        return Person(
+            user_id, email, name, side, tokens["access_token"], tokens["refresh_token"], headers
+        )
 
     return _make
 
@@ -186,25 +188,38 @@ def make_staff(client: TestClient):  # type: ignore[no-untyped-def]
         _counter["n"] += 1
         email = f"{role}{_counter['n']}@example.org"
         with Session(get_engine()) as session:
-            user = create_user(session=session, email=email, password=PASSWORD,
-                               name=f"{role.title()} {_counter['n']}", role=Role(role),
-                               regions=regions if role == "coordinator" else None)
+            user = create_user(
+                session=session,
+                email=email,
+                password=PASSWORD,
+                name=f"{role.title()} {_counter['n']}",
+                role=Role(role),
+                regions=regions if role == "coordinator" else None,
+            )
         tokens = login(client, email)
         assert user.id is not None
-        return Person(user.id, email, user.name, None, tokens["access_token"],
-                      tokens["refresh_token"],
-                      {"Authorization": f"Bearer {tokens['access_token']}"})
+        return Person(
+            user.id,
+            email,
+            user.name,
+            None,
+            tokens["access_token"],
+            tokens["refresh_token"],
+            {"Authorization": f"Bearer {tokens['access_token']}"},
+        )
 
     return _make
 
 
 def mutual_match(client: TestClient, a: Person, b: Person) -> dict[str, Any]:
     """a and b like each other; returns the match from b's like."""
-    first = client.post(f"{API}/swipes", json={"target_id": b.id, "decision": "like"},
-                        headers=a.headers)
+    first = client.post(
+        f"{API}/swipes", json={"target_id": b.id, "decision": "like"}, headers=a.headers
+    )
     assert first.status_code == 201, first.text
-    second = client.post(f"{API}/swipes", json={"target_id": a.id, "decision": "like"},
-                         headers=b.headers)
+    second = client.post(
+        f"{API}/swipes", json={"target_id": a.id, "decision": "like"}, headers=b.headers
+    )
     assert second.status_code == 201, second.text
     match = second.json()["match"]
     assert match is not None, second.text

@@ -105,7 +105,7 @@ class Pool:
         return int(self.ids.shape[0])
 
     def take(self, rows: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> "Pool":
-        return Pool(**{name: getattr(self, name)[rows] for name in self.__slots__})  # type: ignore[attr-defined]
+        return Pool(**{name: getattr(self, name)[rows] for name in self.__slots__})
 
 
 def build_pool(participants: Sequence[Participant]) -> Pool:

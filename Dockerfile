@@ -1,0 +1,22 @@
+# Job Tinder API. The container migrates the database, then serves.
+FROM python:3.11-slim AS runtime
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /srv/jobtinder
+RUN useradd --create-home --uid 10001 jobtinder
+
+COPY pyproject.toml README.md alembic.ini ./
+COPY app ./app
+COPY migrations ./migrations
+RUN pip install .
+
+USER jobtinder
+ENV HOST=0.0.0.0 PORT=8000 WORKERS=2 ENVIRONMENT=production
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"
+CMD ["sh", "-c", "jobtinder migrate && exec jobtinder serve --host \"$HOST\" --port \"$PORT\" --workers \"$WORKERS\""]

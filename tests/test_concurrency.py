@@ -1,0 +1,164 @@
+"""Invariants across processes: real concurrent HTTP requests against a server with several
+worker processes sharing the test database (SQLite file or PostgreSQL)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.db import get_engine
+from app.models import Match, Swipe
+from tests.conftest import API, COMPLETE_PROFILE, PASSWORD
+
+pytestmark = pytest.mark.concurrency
+WORKERS = 3
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--port",
+            str(port),
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        env=os.environ.copy(),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _participant(http: httpx.Client, side: str, n: int) -> dict[str, Any]:
+    email = f"conc-{side}-{n}@example.org"
+    reg = http.post(
+        f"{API}/auth/register",
+        json={"email": email, "password": PASSWORD, "name": f"{side} {n}", "side": side},
+    )
+    assert reg.status_code == 201, reg.text
+    token = http.post(f"{API}/auth/token", data={"username": email, "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    put = http.put(f"{API}/me/profile", json=COMPLETE_PROFILE[side], headers=headers)
+    assert put.status_code == 200, put.text
+    return {"id": reg.json()["id"], "headers": headers}
+
+
+def _all_at_once(calls: list[Any]) -> list[httpx.Response]:
+    """Run the calls in parallel threads, released together by a barrier."""
+    barrier = Barrier(len(calls))
+
+    def run(call: Any) -> httpx.Response:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def _like(base: str, who: dict[str, Any], target: dict[str, Any]) -> Any:
+    def call() -> httpx.Response:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            return http.post(
+                f"{API}/swipes",
+                json={"target_id": target["id"], "decision": "like"},
+                headers=who["headers"],
+            )
+
+    return call
+
+
+def _count(query: Any) -> int:
+    with Session(get_engine()) as session:
+        return int(session.scalar(query) or 0)
+
+
+def test_simultaneous_mutual_likes_make_exactly_one_match_per_pair(server: str) -> None:
+    pairs = 8
+    with httpx.Client(base_url=server, timeout=30) as http:
+        people = [
+            (_participant(http, "teacher", n), _participant(http, "professional", n))
+            for n in range(pairs)
+        ]
+    calls = []
+    for teacher, pro in people:
+        calls += [_like(server, teacher, pro), _like(server, pro, teacher)]
+    responses = _all_at_once(calls)
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
+    for teacher, pro in people:
+        pair = (Match.teacher_id == teacher["id"]) & (Match.professional_id == pro["id"])
+        assert _count(select(func.count()).select_from(Match).where(pair)) == 1
+    # Every pair's match was reported to exactly one of the two likes.
+    assert sum(1 for r in responses if r.json()["match"] is not None) == pairs
+
+
+def test_ongoing_match_limit_holds_under_simultaneous_likes(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=30) as http:
+        teacher = _participant(http, "teacher", 100)
+        pros = [_participant(http, "professional", 100 + n) for n in range(6)]
+        for pro in pros:  # everyone already likes the teacher
+            assert (
+                http.post(
+                    f"{API}/swipes",
+                    json={"target_id": teacher["id"], "decision": "like"},
+                    headers=pro["headers"],
+                ).status_code
+                == 201
+            )
+    responses = _all_at_once([_like(server, teacher, pro) for pro in pros])
+    assert all(r.status_code == 201 for r in responses), [r.text for r in responses]
+    assert sum(1 for r in responses if r.json()["match"] is not None) == 1
+    teacher_matches = (
+        select(func.count()).select_from(Match).where(Match.teacher_id == teacher["id"])
+    )
+    assert _count(teacher_matches) == 1  # MAX_ONGOING_MATCHES defaults to 1
+    likes = select(func.count()).select_from(Swipe).where(Swipe.swiper_id == teacher["id"])
+    assert _count(likes) == len(pros)  # the other likes stayed likes
+
+
+def test_retried_swipe_is_stored_once(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=30) as http:
+        teacher = _participant(http, "teacher", 200)
+        pro = _participant(http, "professional", 200)
+    responses = _all_at_once([_like(server, teacher, pro) for _ in range(6)])
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] * 5 + [201], [r.text for r in responses]
+    assert all(r.json() == responses[0].json() for r in responses)
+    stored = select(func.count()).select_from(Swipe).where(Swipe.swiper_id == teacher["id"])
+    assert _count(stored) == 1
