@@ -6,7 +6,17 @@ from fastapi import APIRouter, FastAPI, Request, Response
 
 from app.config import get_settings
 from app.errors import install_error_handlers
-from app.routers import auth, feed, health, matches, me, notifications, profiles, swipes
+from app.routers import (
+    auth,
+    coordinator,
+    feed,
+    health,
+    matches,
+    me,
+    notifications,
+    profiles,
+    swipes,
+)
 
 API_PREFIX = "/api/v1"
 
@@ -25,6 +35,11 @@ TAGS = [
     {"name": "feed", "description": "De swipe-stapel, swipes en blokkades"},
     {"name": "matches", "description": "Matches: proeftijd, bevestigen, exit-kaart"},
     {"name": "meldingen", "description": "Meldingen"},
+    {
+        "name": "coördinator",
+        "description": "Voor regionale coördinatoren: deelnemers en koppels van je regio's, "
+        "blind koppelen, voorstellen, cijfers en exports",
+    },
     {"name": "vocabulaire", "description": "Codelijsten"},
     {"name": "operations", "description": "Health checks"},
 ]
@@ -54,8 +69,9 @@ def create_app() -> FastAPI:
         return response
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, me, profiles, feed, swipes, matches, notifications):
+    for module in (auth, me, profiles, feed, swipes, matches, notifications, coordinator):
         api.include_router(module.router)
+    api.include_router(coordinator.admin_router)
     app.include_router(api)
     app.include_router(health.router)
     return app

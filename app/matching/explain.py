@@ -89,13 +89,21 @@ def _availability_reason(me: Participant, other: Participant) -> str | None:
 
 
 def reasons(me: Participant, other: Participant, scores: Scores, row: int) -> list[str]:
-    """1–4 reasons, the strongest parts of the match first."""
-    breakdown = scores.breakdown[row]
+    """1–4 reasons for `me` looking at `other`, the strongest parts of the match first."""
+    return pair_reasons(
+        me, other, tuple(float(v) for v in scores.breakdown[row]), float(scores.distance_km[row])
+    )
+
+
+def pair_reasons(
+    me: Participant, other: Participant, breakdown: tuple[float, ...], distance: float
+) -> list[str]:
+    """1–4 reasons for a pair, given its breakdown and distance."""
     candidates: list[tuple[float, str | None]] = [
-        (float(breakdown[0]), _subject_reason(me, other, me.match_mode == "surprise")),
-        (float(breakdown[1]), _motivation_reason(me, other)),
-        (float(breakdown[2]), _region_reason(me, other, float(scores.distance_km[row]))),
-        (float(breakdown[3]), _availability_reason(me, other)),
+        (breakdown[0], _subject_reason(me, other, me.match_mode == "surprise")),
+        (breakdown[1], _motivation_reason(me, other)),
+        (breakdown[2], _region_reason(me, other, distance)),
+        (breakdown[3], _availability_reason(me, other)),
     ]
     ordered = [text for _, text in sorted(candidates, key=lambda c: -c[0]) if text]
-    return ordered[:4] or ["Past binnen je reisafstand"]
+    return ordered[:4] or ["Past binnen de reisafstand"]

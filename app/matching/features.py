@@ -46,6 +46,21 @@ class Participant:
         return self.weights if self.weights is not None else MODE_WEIGHTS[self.match_mode]
 
 
+# Goals that complete each other across the two sides: a teacher who wants practice in their
+# lessons and a professional who wants to teach pupils something from their field (the TNO
+# evaluation's pupil-oriented goals), or both wanting a lasting school-company cooperation.
+COMPLEMENTARY_GOALS = (
+    ("practice_in_lessons", "teach_pupils_my_field"),
+    ("practice_in_lessons", "show_company_to_pupils"),
+    ("school_labour_market", "show_company_to_pupils"),
+    ("school_labour_market", "teach_pupils_my_field"),
+    ("learn_other_organisation", "support_initiative"),
+    ("lasting_cooperation", "support_initiative"),
+    ("people_skills", "practice_in_lessons"),
+    ("innovate_own_organisation", "learn_other_organisation"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Codebook:
     """Integer indexes for every code, and the subject relatedness matrix."""
@@ -55,6 +70,8 @@ class Codebook:
     outcomes: dict[str, int]
     regions: dict[str, int]
     relatedness: npt.NDArray[np.float32]  # (S + 1, S + 1); last row/column is the padding
+    complements: npt.NDArray[np.uint64]  # per goal bit: the mask of its complementary goals
+    subject_words: tuple[tuple[str, int], ...]  # lower-case label words → subject index
 
 
 @cache
@@ -66,13 +83,51 @@ def codebook() -> Codebook:
     for i, a in enumerate(subjects):
         for j, b in enumerate(subjects):
             rel[i, j] = subject_relatedness(a, b)
+    goals = {item["code"]: i for i, item in enumerate(vocab.goals)}
+    complements = np.zeros(len(goals), dtype=np.uint64)
+    for a, b in COMPLEMENTARY_GOALS:
+        if a in goals and b in goals:
+            complements[goals[a]] |= np.uint64(1 << goals[b])
+            complements[goals[b]] |= np.uint64(1 << goals[a])
+    words = []
+    for i, item in enumerate(vocab.subjects):
+        for label in (item["nl"], item["en"]):
+            for word in label.lower().replace("&", " ").replace("/", " ").split():
+                if len(word) >= 6:
+                    words.append((word, i))
     return Codebook(
         subjects={code: i for i, code in enumerate(subjects)},
-        goals={item["code"]: i for i, item in enumerate(vocab.goals)},
+        goals=goals,
         outcomes={item["code"]: i for i, item in enumerate(vocab.outcomes)},
         regions={item["code"]: i for i, item in enumerate(vocab.regions)},
         relatedness=rel,
+        complements=complements,
+        subject_words=tuple(words),
     )
+
+
+def education_subject(education: str | None) -> int:
+    """The subject field an education background (opleiding) names, or the padding index.
+
+    "HBO Werktuigbouwkunde" → werktuigbouwkunde; "WO Informatica" → informatica.
+    """
+    cb = codebook()
+    if education:
+        text = education.lower()
+        for word, index in cb.subject_words:
+            if word in text:
+                return index
+    return len(cb.subjects)
+
+
+def complement_mask(goals_mask: int) -> int:
+    """All goals that complement any of these goals."""
+    comp = codebook().complements
+    out = 0
+    for bit in range(len(comp)):
+        if goals_mask >> bit & 1:
+            out |= int(comp[bit])
+    return out
 
 
 def _mask(codes: Sequence[str] | Sequence[int], index: dict[str, int] | None) -> int:
@@ -98,6 +153,7 @@ class Pool:
     goals: npt.NDArray[np.uint64]
     outcomes: npt.NDArray[np.uint64]
     subjects: npt.NDArray[np.int16]  # (N, MAX_SUBJECTS), padded with S
+    education: npt.NDArray[np.int16]  # subject index named by the opleiding, or S
     mode: npt.NDArray[np.int8]
     weights: npt.NDArray[np.float32]  # (N, 4), normalised to sum 1
 
@@ -135,6 +191,9 @@ def build_pool(participants: Sequence[Participant]) -> Pool:
             (_mask(p.outcomes, cb.outcomes) for p in participants), np.uint64, count=n
         ),
         subjects=subjects,
+        education=np.fromiter(
+            (education_subject(p.education) for p in participants), np.int16, count=n
+        ),
         mode=np.fromiter((MODES.index(p.match_mode) for p in participants), np.int8, count=n),
         weights=weights,
     )

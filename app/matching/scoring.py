@@ -3,9 +3,12 @@
 Each component is a number in [0, 1]:
 
 - **subject** (vakinhoud): the best relatedness between any of my subject fields and theirs
-  (a relatedness map, not just equal codes). For a `surprise` participant the value is turned
-  around: distance between the fields is what they asked for.
-- **motivation** (motivatie / leerdoelen): overlap of learning goals and expected outcomes.
+  (a relatedness map, not just equal codes), with the education background (opleiding) counting
+  at 80 %. For a `surprise` participant the value is turned around: distance between the
+  fields is what they asked for (verrassingsmatch), while the other components still count.
+- **motivation** (motivatie / leerdoelen): shared learning goals (cosine of the two sets),
+  complementary goals (a teacher who wants practice in the lessons with a professional who
+  wants to teach pupils something from their field), and shared expected outcomes.
 - **region** (regio / nabijheid): distance on the shipped coordinates, decaying linearly to 0 at
   the person's own `max_travel_km`, with a bonus for the same region.
 - **availability** (beschikbaarheid): shared months relative to the trajectory length, hours per
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.features import MODES, Pool, codebook
+from app.matching.features import MODES, Pool, codebook, complement_mask
 
 EARTH_RADIUS_KM = 6371.0088
 HOURS_NORM = 7.5  # the evaluation's 7–8 hours a month
@@ -67,9 +70,17 @@ def score_pool(viewer: Pool, pool: Pool) -> Scores:
     # Best relatedness between any of my subjects and each of theirs.
     best_for_mine = rel[viewer.subjects[0]].max(axis=0)  # (S + 1,)
     fit = best_for_mine[pool.subjects].max(axis=1).astype(np.float64)
+    # Education background in either direction, at 80 % of a subject field's weight.
+    theirs_edu = best_for_mine[pool.education].astype(np.float64)
+    mine_edu = rel[viewer.education[0]][pool.subjects].max(axis=1).astype(np.float64)
+    fit = np.maximum(fit, 0.8 * np.maximum(theirs_edu, mine_edu))
 
-    motivation = 0.7 * _set_similarity(viewer.goals[0], pool.goals) + 0.3 * _set_similarity(
-        viewer.outcomes[0], pool.outcomes
+    my_complements = np.uint64(complement_mask(int(viewer.goals[0])))
+    complementary = np.minimum(_popcount(pool.goals & my_complements), 2) / 2.0
+    motivation = (
+        0.5 * _set_similarity(viewer.goals[0], pool.goals)
+        + 0.25 * complementary
+        + 0.25 * _set_similarity(viewer.outcomes[0], pool.outcomes)
     )
 
     dist = distance_km(pool, float(viewer.lat[0]), float(viewer.lon[0]))
@@ -123,3 +134,61 @@ def score_pool(viewer: Pool, pool: Pool) -> Scores:
 def rank(scores: Scores, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
     """Row order: score descending, then id ascending (deterministic)."""
     return np.lexsort((ids, -np.round(scores.score, 6)))
+
+
+@dataclass(slots=True)
+class Ranked:
+    """One page of a viewer's ranking: pool rows best first, with their scores."""
+
+    rows: npt.NDArray[np.intp]  # rows of the pool, in feed order
+    scores: Scores  # aligned with `rows`
+    more: bool  # further candidates follow this page
+
+
+def rank_page(
+    viewer: Pool,
+    pool: Pool,
+    eligible: npt.NDArray[np.bool_],
+    *,
+    limit: int,
+    after: tuple[float, int] | None = None,
+    decimals: int = 6,
+) -> Ranked:
+    """The viewer's next page: eligible rows within the viewer's travel distance, by score
+    descending then id ascending, strictly after the `after` (score, id) position.
+
+    Distance is computed for the whole pool (cheap) so that only candidates within reach are
+    scored, and only the page's top is sorted.
+    """
+    lat, lon = float(viewer.lat[0]), float(viewer.lon[0])
+    reach = eligible & (distance_km(pool, lat, lon) <= float(viewer.max_travel[0]))
+    rows = np.flatnonzero(reach)
+    scores = score_pool(viewer, pool.take(rows))
+    rounded = np.round(scores.score, decimals)
+    ids = pool.ids[rows]
+    if after is not None:
+        after_score, after_id = after
+        keep = (rounded < after_score) | ((rounded == after_score) & (ids > after_id))
+        rows, rounded, ids = rows[keep], rounded[keep], ids[keep]
+        scores = _subset(scores, keep)
+    if len(rows) > limit + 1:
+        # Everything scoring at least the (limit+1)-th best, ties included, then a full sort.
+        threshold = np.partition(rounded, len(rounded) - (limit + 1))[len(rounded) - (limit + 1)]
+        top = rounded >= threshold
+        rows, rounded, ids = rows[top], rounded[top], ids[top]
+        scores = _subset(scores, top)
+    order = np.lexsort((ids, -rounded))
+    more = len(order) > limit
+    order = order[:limit]
+    scores = _subset(scores, order)
+    scores.score = rounded[order]
+    return Ranked(rows=rows[order], scores=scores, more=more)
+
+
+def _subset(scores: Scores, index: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> Scores:
+    return Scores(
+        score=scores.score[index],
+        breakdown=scores.breakdown[index],
+        distance_km=scores.distance_km[index],
+        subject_fit=scores.subject_fit[index],
+    )

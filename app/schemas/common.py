@@ -1,6 +1,6 @@
 """Shapes shared by several routers: list envelopes, problem bodies."""
 
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,8 +41,10 @@ class Problem(BaseModel):
     errors: list[ValidationItem] | None = None
 
 
-def problem_responses(*codes: int) -> dict[int | str, dict[str, object]]:
-    """OpenAPI `responses=` entry declaring problem+json answers for these status codes."""
+def problem_responses(
+    *codes: int, extra: dict[int | str, dict[str, Any]] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` declaring problem+json answers for these codes (plus `extra`)."""
     descriptions = {
         401: "Missing, invalid or expired token",
         403: "Wrong role",
@@ -61,4 +63,4 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, object]]:
             },
         }
         for code in codes
-    }
+    } | (extra or {})

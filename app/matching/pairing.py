@@ -1,0 +1,73 @@
+"""Coordinator pairing: the one-to-one pairing of a region's unmatched teachers and
+professionals with the highest total reciprocal score (optimal assignment, Hungarian-style,
+via `scipy.optimize.linear_sum_assignment`).
+
+Pairs that must not be proposed — blocked, exited before, beyond either person's travel limit —
+are given a forbidding cost and dropped from the answer if the solver still had to use them
+(which happens only when there are not enough allowed pairs for everyone).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
+
+from app.matching.features import Pool
+from app.matching.scoring import score_pool
+
+FORBIDDEN = -1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    teacher_id: int
+    professional_id: int
+    score: float
+    breakdown: tuple[float, float, float, float]
+    distance_km: float
+
+
+def score_matrix(
+    teachers: Pool, professionals: Pool
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Reciprocal scores (T × P), their breakdowns (T × P × 4) and distances, travel-limited."""
+    t, p = len(teachers), len(professionals)
+    scores = np.empty((t, p), dtype=np.float64)
+    breakdown = np.empty((t, p, 4), dtype=np.float64)
+    distance = np.empty((t, p), dtype=np.float64)
+    for row in range(t):
+        result = score_pool(teachers.take(np.array([row])), professionals)
+        reach = np.minimum(professionals.max_travel, teachers.max_travel[row])
+        scores[row] = np.where(result.distance_km <= reach, result.score, FORBIDDEN)
+        breakdown[row] = result.breakdown
+        distance[row] = result.distance_km
+    return scores, breakdown, distance
+
+
+def best_pairing(
+    teachers: Pool, professionals: Pool, forbidden: set[tuple[int, int]] | None = None
+) -> list[Pair]:
+    """The pairing with the highest total score; best pairs first."""
+    if len(teachers) == 0 or len(professionals) == 0:
+        return []
+    scores, breakdown, distance = score_matrix(teachers, professionals)
+    if forbidden:
+        t_index = {int(uid): i for i, uid in enumerate(teachers.ids)}
+        p_index = {int(uid): j for j, uid in enumerate(professionals.ids)}
+        for teacher_id, professional_id in forbidden:
+            if teacher_id in t_index and professional_id in p_index:
+                scores[t_index[teacher_id], p_index[professional_id]] = FORBIDDEN
+    rows, cols = linear_sum_assignment(scores, maximize=True)
+    pairs = [
+        Pair(
+            teacher_id=int(teachers.ids[r]),
+            professional_id=int(professionals.ids[c]),
+            score=round(float(scores[r, c]), 6),
+            breakdown=tuple(round(float(v), 4) for v in breakdown[r, c]),  # type: ignore[arg-type]
+            distance_km=float(distance[r, c]),
+        )
+        for r, c in zip(rows, cols, strict=True)
+        if scores[r, c] > FORBIDDEN
+    ]
+    return sorted(pairs, key=lambda pair: (-pair.score, pair.teacher_id))

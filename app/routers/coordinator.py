@@ -1,0 +1,433 @@
+"""Coordinators (coördinatoren): participants and pairs of their regions, blind matches,
+optimal pairing suggestions, statistics and CSV exports. Admins see every region."""
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import Response
+
+from app import clock
+from app.db import SessionDep
+from app.errors import Invalid
+from app.models import Match, Profile, Role, User
+from app.pagination import PageDep, encode_cursor
+from app.schemas.common import Page, problem_responses
+from app.schemas.coordinator import (
+    BlindMatchIn,
+    CoordinatorMatch,
+    ParticipantRow,
+    ParticipantStatus,
+    PartnerSummary,
+    RegionStats,
+    StaffIn,
+    SuggestedPair,
+    SuggestedPerson,
+    SuggestionsIn,
+    SuggestionsOut,
+)
+from app.schemas.feed import Breakdown
+from app.schemas.matches import MatchStatusLiteral
+from app.schemas.profiles import Contact
+from app.schemas.users import UserPublic
+from app.security import Admin, Coordinator
+from app.services import accounts
+from app.services import coordinator as service
+from app.services.matches import confirmations, effective_status
+from app.services.profiles import missing_fields
+from app.vocabulary import get_vocabulary
+
+router = APIRouter(prefix="/coordinator", tags=["coördinator"])
+admin_router = APIRouter(prefix="/admin", tags=["coördinator"])
+
+RegionQuery = Annotated[
+    str | None, Query(max_length=40, description="Region code; default: all mine")
+]
+SCOPE_NOTE = " Only your regions: anything outside them answers 404; participants get 403."
+
+
+def _participant_row(user: User, profile: Profile | None, current: str) -> ParticipantRow:
+    return ParticipantRow(
+        id=user.id or 0,
+        name=user.name,
+        email=user.email,
+        side=user.side,
+        region=profile.region if profile else None,
+        place=profile.place if profile else None,
+        headline=profile.headline if profile else None,
+        organisation=profile.organisation if profile else None,
+        status=current,
+        complete=bool(profile and profile.complete),
+        missing=missing_fields(profile) if profile else ["profile"],
+        discoverable=bool(profile and profile.discoverable),
+        manager_approval=bool(profile and profile.manager_approval),
+        contact=Contact.model_validate(profile.contact) if profile and profile.contact else None,
+        created_at=clock.as_utc(user.created_at),
+    )
+
+
+def _summary(session: SessionDep, user_id: int) -> PartnerSummary:
+    user = session.get(User, user_id)
+    profile = session.get(Profile, user_id)
+    assert user is not None
+    return PartnerSummary(
+        id=user_id,
+        name=user.name,
+        email=user.email,
+        region=profile.region if profile else None,
+        contact=Contact.model_validate(profile.contact) if profile and profile.contact else None,
+    )
+
+
+def _match_row(session: SessionDep, match: Match) -> CoordinatorMatch:
+    now = clock.now()
+    current = effective_status(match, now)
+    teacher_side = confirmations(match, match.teacher_id)
+    return CoordinatorMatch(
+        id=match.id or 0,
+        status=current,
+        origin=match.origin,
+        teacher=_summary(session, match.teacher_id),
+        professional=_summary(session, match.professional_id),
+        created_at=clock.as_utc(match.created_at),
+        trial_ends_at=clock.as_utc(match.trial_ends_at),
+        trial_overdue=current == "trial" and clock.as_utc(match.trial_ends_at) <= now,
+        at_risk=service.is_at_risk(match, now),
+        ends_at=clock.as_utc(match.ends_at),
+        teacher_confirmed=teacher_side.mine,
+        professional_confirmed=teacher_side.partner,
+        ended_at=clock.as_utc(match.ended_at) if match.ended_at else None,
+        ended_by=service.ended_by_side(match),
+        exit_reason=match.exit_reason,
+        exit_note=match.exit_note,
+    )
+
+
+@router.get(
+    "/participants",
+    response_model=Page[ParticipantRow],
+    summary="Deelnemers in mijn regio's",
+    description="Participants of my regions with contact details, profile completeness and "
+    "status (no_profile, incomplete, looking, trial, active, completed). Participants without "
+    "a profile have no region yet and are listed for admins only." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def list_participants(
+    staff: Coordinator,
+    session: SessionDep,
+    page: PageDep,
+    region: RegionQuery = None,
+    side: Annotated[Literal["teacher", "professional"] | None, Query()] = None,
+    status_: Annotated[ParticipantStatus | None, Query(alias="status")] = None,
+) -> Page[ParticipantRow]:
+    rows = service.list_participants(
+        session=session,
+        scope=service.scope_of(session, staff),
+        region=region,
+        side=side,
+        status=status_,
+        after_id=page.after_id(),
+        limit=page.limit,
+    )
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page[ParticipantRow](
+        items=[_participant_row(*row) for row in rows],
+        next_cursor=encode_cursor([rows[-1][0].id]) if more and rows else None,
+    )
+
+
+@router.get(
+    "/matches",
+    response_model=Page[CoordinatorMatch],
+    summary="Koppels in mijn regio's",
+    description="Matches where either partner is in my regions, newest first, with exit "
+    "reasons and notes (only coordinators see those). `at_risk`: trial overdue." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def list_matches(
+    staff: Coordinator,
+    session: SessionDep,
+    page: PageDep,
+    region: RegionQuery = None,
+    status_: Annotated[MatchStatusLiteral | None, Query(alias="status")] = None,
+    origin: Annotated[Literal["mutual_like", "coordinator"] | None, Query()] = None,
+    at_risk: Annotated[bool | None, Query()] = None,
+) -> Page[CoordinatorMatch]:
+    rows = service.list_matches(
+        session=session,
+        scope=service.scope_of(session, staff),
+        region=region,
+        status=status_,
+        origin=origin,
+        at_risk=at_risk,
+        after_id=page.after_id(),
+        limit=page.limit,
+    )
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return Page[CoordinatorMatch](
+        items=[_match_row(session, m) for m in rows],
+        next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
+    )
+
+
+@router.get(
+    "/matches/{match_id}",
+    response_model=CoordinatorMatch,
+    summary="Eén koppel",
+    description="One match of my regions." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404),
+)
+def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
+    match = service.match_in_scope(session, service.scope_of(session, staff), match_id)
+    return _match_row(session, match)
+
+
+@router.post(
+    "/matches",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CoordinatorMatch,
+    summary="Blind koppelen",
+    description="Pair a teacher and a professional of my regions (origin `coordinator`). It "
+    "starts in its trial period and both are notified. 409 when either is at the ongoing-match "
+    "limit, they blocked each other, or they were matched before." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
+    match = service.blind_match(
+        session=session,
+        scope=service.scope_of(session, staff),
+        coordinator=staff,
+        teacher_id=body.teacher_id,
+        professional_id=body.professional_id,
+    )
+    return _match_row(session, match)
+
+
+@router.post(
+    "/suggestions",
+    response_model=SuggestionsOut,
+    summary="Voorstel: beste koppeling van de regio",
+    description="The one-to-one pairing of the region's unmatched, discoverable teachers and "
+    "professionals with the highest total mutual score, respecting blocks, earlier matches and "
+    "travel limits. Applies nothing: make a pair with POST /coordinator/matches." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def suggest(body: SuggestionsIn, staff: Coordinator, session: SessionDep) -> SuggestionsOut:
+    pairs, lone_teachers, lone_pros = service.suggestions(
+        session=session, scope=service.scope_of(session, staff), region=body.region
+    )
+
+    def person(user: User, profile: Profile) -> SuggestedPerson:
+        return SuggestedPerson(
+            id=user.id or 0, name=user.name, headline=profile.headline, place=profile.place
+        )
+
+    return SuggestionsOut(
+        region=body.region,
+        pairs=[
+            SuggestedPair(
+                teacher=person(s.teacher, s.teacher_profile),
+                professional=person(s.professional, s.professional_profile),
+                score=s.score,
+                breakdown=Breakdown(
+                    subject=s.breakdown[0],
+                    motivation=s.breakdown[1],
+                    region=s.breakdown[2],
+                    availability=s.breakdown[3],
+                ),
+                reasons=s.reasons,
+                distance_km=s.distance_km,
+            )
+            for s in pairs
+        ],
+        unpaired_teacher_ids=lone_teachers,
+        unpaired_professional_ids=lone_pros,
+    )
+
+
+@router.get(
+    "/stats",
+    response_model=RegionStats,
+    summary="Cijfers per regio en periode",
+    description="Participants per side, likes, mutual and coordinator matches, trial→active "
+    "rate, exits by reason. `from`/`to` limit swipes and matches to a period." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def read_stats(
+    staff: Coordinator,
+    session: SessionDep,
+    region: RegionQuery = None,
+    period_from: Annotated[datetime | None, Query(alias="from")] = None,
+    period_to: Annotated[datetime | None, Query(alias="to")] = None,
+) -> RegionStats:
+    figures = service.stats(
+        session=session,
+        scope=service.scope_of(session, staff),
+        region=region,
+        period_from=period_from,
+        period_to=period_to,
+    )
+    return RegionStats.model_validate(figures)
+
+
+def _csv(rows: list[list[object]], header: list[str], filename: str) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "CSV file"}
+}
+
+
+@router.get(
+    "/export/participants.csv",
+    response_class=Response,
+    summary="Export deelnemers (CSV)",
+    description="All participants of my regions (or one region) as CSV, for reporting."
+    + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 422, extra=CSV_RESPONSE),
+)
+def export_participants(
+    staff: Coordinator, session: SessionDep, region: RegionQuery = None
+) -> Response:
+    rows = service.list_participants(
+        session=session,
+        scope=service.scope_of(session, staff),
+        region=region,
+        side=None,
+        status=None,
+        after_id=None,
+        limit=1_000_000,
+    )
+    header = [
+        "id",
+        "name",
+        "email",
+        "side",
+        "region",
+        "place",
+        "organisation",
+        "status",
+        "complete",
+        "discoverable",
+        "manager_approval",
+    ]
+    data: list[list[object]] = [
+        [
+            u.id,
+            u.name,
+            u.email,
+            u.side,
+            p.region if p else "",
+            p.place if p else "",
+            p.organisation if p else "",
+            current,
+            bool(p and p.complete),
+            bool(p and p.discoverable),
+            bool(p and p.manager_approval),
+        ]
+        for u, p, current in rows
+    ]
+    return _csv(data, header, "participants.csv")
+
+
+@router.get(
+    "/export/matches.csv",
+    response_class=Response,
+    summary="Export koppels (CSV)",
+    description="All matches of my regions (or one region) as CSV, with exit reasons." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 422, extra=CSV_RESPONSE),
+)
+def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery = None) -> Response:
+    matches = service.list_matches(
+        session=session,
+        scope=service.scope_of(session, staff),
+        region=region,
+        status=None,
+        origin=None,
+        at_risk=None,
+        after_id=None,
+        limit=1_000_000,
+    )
+    rows = [_match_row(session, m) for m in matches]
+    header = [
+        "id",
+        "status",
+        "origin",
+        "teacher_id",
+        "teacher_name",
+        "professional_id",
+        "professional_name",
+        "created_at",
+        "trial_ends_at",
+        "ends_at",
+        "ended_at",
+        "ended_by",
+        "exit_reason",
+        "at_risk",
+    ]
+    data: list[list[object]] = [
+        [
+            r.id,
+            r.status,
+            r.origin,
+            r.teacher.id,
+            r.teacher.name,
+            r.professional.id,
+            r.professional.name,
+            r.created_at.isoformat(),
+            r.trial_ends_at.isoformat(),
+            r.ends_at.isoformat(),
+            r.ended_at.isoformat() if r.ended_at else "",
+            r.ended_by or "",
+            r.exit_reason or "",
+            r.at_risk,
+        ]
+        for r in rows
+    ]
+    return _csv(data, header, "matches.csv")
+
+
+@admin_router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserPublic,
+    summary="Coördinator of admin aanmaken (alleen admins)",
+    description="Create a coordinator (with at least one region) or an admin. Participants "
+    "register themselves; staff accounts are never self-registered.",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> UserPublic:
+    unknown = sorted(set(body.regions) - get_vocabulary().region_codes)
+    if unknown:
+        raise Invalid(f"unknown region(s): {', '.join(unknown)}", loc=["body", "regions"])
+    if body.role == "coordinator" and not body.regions:
+        raise Invalid("a coordinator needs at least one region", loc=["body", "regions"])
+    user = accounts.create_user(
+        session=session,
+        email=str(body.email),
+        password=body.password,
+        name=body.name,
+        role=Role(body.role),
+        regions=body.regions if body.role == "coordinator" else None,
+    )
+    return UserPublic(
+        id=user.id or 0,
+        email=user.email,
+        name=user.name,
+        role=user.role,
+        side=None,
+        regions=sorted(body.regions) if body.role == "coordinator" else [],
+    )

@@ -1,0 +1,367 @@
+"""What regional coordinators (coördinatoren) do: follow participants and pairs of their
+regions, make blind matches, ask for the optimal pairing, read statistics.
+
+Scope: every query is limited to the coordinator's regions (admins: all). Anything outside
+answers 404, exactly like something that does not exist.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlmodel import Session, col
+
+from app import clock
+from app.db import lock_users
+from app.errors import Conflict, Invalid, NotFound
+from app.matching import explain
+from app.matching.features import build_pool
+from app.matching.pairing import best_pairing
+from app.models import Block, Match, MatchOrigin, MatchStatus, Profile, Role, Swipe, User
+from app.services import matches as match_service
+from app.services.feature_store import participant_from, rankable
+from app.services.profiles import coordinator_regions
+from app.services.swiping import blocked_between
+from app.vocabulary import get_vocabulary
+
+MATCH_EXISTS = "These two were matched before; a pair is never matched again."
+AT_LIMIT = "One of the two is at the limit of ongoing matches."
+BLOCKED = "One of the two has blocked the other."
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The regions a staff member may see; None = all (admin)."""
+
+    regions: frozenset[str] | None
+
+    def allows(self, region: str | None) -> bool:
+        return self.regions is None or (region is not None and region in self.regions)
+
+    def region_filter(self, region: str | None) -> frozenset[str] | None:
+        """The regions a query covers: the one asked for (404 outside scope), or all mine."""
+        if region is not None:
+            if region not in get_vocabulary().region_codes or not self.allows(region):
+                raise NotFound()
+            return frozenset({region})
+        return self.regions
+
+
+def scope_of(session: Session, user: User) -> Scope:
+    regions = coordinator_regions(session, user)
+    return Scope(None if regions is None else frozenset(regions))
+
+
+def participant_status(profile: Profile | None, statuses: list[str]) -> str:
+    if profile is None:
+        return "no_profile"
+    if not profile.complete:
+        return "incomplete"
+    for status in ("trial", "active"):
+        if status in statuses:
+            return status
+    if "completed" in statuses:
+        return "completed"
+    return "looking"
+
+
+def match_statuses(session: Session, user_ids: list[int]) -> dict[int, list[str]]:
+    """Effective statuses of every match of these users."""
+    out: dict[int, list[str]] = {uid: [] for uid in user_ids}
+    if not user_ids:
+        return out
+    now = clock.now()
+    rows = session.scalars(
+        select(Match).where(
+            or_(col(Match.teacher_id).in_(user_ids), col(Match.professional_id).in_(user_ids))
+        )
+    )
+    for match in rows:
+        status = match_service.effective_status(match, now)
+        for uid in (match.teacher_id, match.professional_id):
+            if uid in out:
+                out[uid].append(status)
+    return out
+
+
+def list_participants(
+    *,
+    session: Session,
+    scope: Scope,
+    region: str | None,
+    side: str | None,
+    status: str | None,
+    after_id: int | None,
+    limit: int,
+) -> list[tuple[User, Profile | None, str]]:
+    """Participants in my regions with their status, by id; one row more than the page."""
+    regions = scope.region_filter(region)
+    query = (
+        select(User, Profile)
+        .join(Profile, col(Profile.user_id) == col(User.id), isouter=regions is None)
+        .where(col(User.role) == Role.participant.value, col(User.deleted_at).is_(None))
+    )
+    if regions is not None:
+        query = query.where(col(Profile.region).in_(regions))
+    if side is not None:
+        query = query.where(col(User.side) == side)
+    if after_id is not None:
+        query = query.where(col(User.id) > after_id)
+    query = query.order_by(col(User.id))
+    out: list[tuple[User, Profile | None, str]] = []
+    # Status depends on matches: filter in batches until the page is full.
+    offset, batch = 0, max(limit * 4, 100)
+    while len(out) <= limit:
+        rows = session.execute(query.offset(offset).limit(batch)).all()
+        if not rows:
+            break
+        statuses = match_statuses(session, [u.id for u, _ in rows if u.id is not None])
+        for user, profile in rows:
+            assert user.id is not None
+            current = participant_status(profile, statuses[user.id])
+            if status is None or current == status:
+                out.append((user, profile, current))
+        offset += batch
+    return out[: limit + 1]
+
+
+def _region_match_clause(regions: frozenset[str] | None) -> ColumnElement[bool] | None:
+    """Matches where either partner's profile region is in `regions`."""
+    if regions is None:
+        return None
+    in_region = select(col(Profile.user_id)).where(col(Profile.region).in_(regions))
+    return or_(col(Match.teacher_id).in_(in_region), col(Match.professional_id).in_(in_region))
+
+
+def match_in_scope(session: Session, scope: Scope, match_id: int) -> Match:
+    match = session.get(Match, match_id)
+    if match is None:
+        raise NotFound()
+    clause = _region_match_clause(scope.regions)
+    if clause is not None and not session.scalar(
+        select(func.count()).select_from(Match).where(col(Match.id) == match_id, clause)
+    ):
+        raise NotFound()
+    return match
+
+
+def is_at_risk(match: Match, now: datetime) -> bool:
+    status = match_service.effective_status(match, now)
+    return status == MatchStatus.trial and clock.as_utc(match.trial_ends_at) <= now
+
+
+def list_matches(
+    *,
+    session: Session,
+    scope: Scope,
+    region: str | None,
+    status: str | None,
+    origin: str | None,
+    at_risk: bool | None,
+    after_id: int | None,
+    limit: int,
+) -> list[Match]:
+    """Matches in my regions, newest first; one row more than the page."""
+    now = clock.now()
+    query = select(Match)
+    clause = _region_match_clause(scope.region_filter(region))
+    if clause is not None:
+        query = query.where(clause)
+    if status is not None:
+        query = query.where(match_service.status_clause(status, now))
+    if origin is not None:
+        query = query.where(col(Match.origin) == origin)
+    if at_risk is not None:
+        overdue = and_(col(Match.status) == "trial", col(Match.trial_ends_at) <= now)
+        query = query.where(overdue if at_risk else ~overdue)
+    if after_id is not None:
+        query = query.where(col(Match.id) < after_id)
+    return list(session.scalars(query.order_by(col(Match.id).desc()).limit(limit + 1)))
+
+
+def _participant_in_scope(session: Session, scope: Scope, user_id: int) -> tuple[User, Profile]:
+    user = session.get(User, user_id)
+    profile = session.get(Profile, user_id) if user else None
+    if (
+        user is None
+        or user.is_deleted
+        or user.role != Role.participant
+        or profile is None
+        or not scope.allows(profile.region)
+    ):
+        raise NotFound()
+    return user, profile
+
+
+def blind_match(
+    *, session: Session, scope: Scope, coordinator: User, teacher_id: int, professional_id: int
+) -> Match:
+    """A coordinator's match (the pilot's way): starts in trial, both are notified."""
+    teacher, _ = _participant_in_scope(session, scope, teacher_id)
+    professional, _ = _participant_in_scope(session, scope, professional_id)
+    if teacher.side != "teacher":
+        raise Invalid("teacher_id is not a teacher.", loc=["body", "teacher_id"])
+    if professional.side != "professional":
+        raise Invalid("professional_id is not a professional.", loc=["body", "professional_id"])
+    lock_users(session, [teacher_id, professional_id])
+    if match_service.match_between(session, teacher_id, professional_id) is not None:
+        raise Conflict(MATCH_EXISTS)
+    if blocked_between(session, teacher_id, professional_id):
+        raise Conflict(BLOCKED)
+    if match_service.at_limit(session, [teacher_id, professional_id], clock.now()):
+        raise Conflict(AT_LIMIT)
+    match = match_service.create_match(
+        session=session,
+        teacher=teacher,
+        professional=professional,
+        origin=MatchOrigin.coordinator,
+        created_by=coordinator,
+    )
+    session.commit()
+    session.refresh(match)
+    return match
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    teacher: User
+    professional: User
+    teacher_profile: Profile
+    professional_profile: Profile
+    score: float
+    breakdown: tuple[float, float, float, float]
+    reasons: list[str]
+    distance_km: float
+
+
+def suggestions(
+    *, session: Session, scope: Scope, region: str
+) -> tuple[list[Suggestion], list[int], list[int]]:
+    """The optimal one-to-one pairing of the region's unmatched, discoverable participants."""
+    scope.region_filter(region)  # 404 outside my regions or unknown
+    now = clock.now()
+    profiles = [
+        p
+        for p in session.scalars(select(Profile).where(col(Profile.region) == region))
+        if rankable(p)
+    ]
+    ids = [p.user_id for p in profiles]
+    busy: set[int] = set()
+    forbidden: set[tuple[int, int]] = set()
+    if ids:
+        for m in session.scalars(
+            select(Match).where(
+                or_(col(Match.teacher_id).in_(ids), col(Match.professional_id).in_(ids))
+            )
+        ):
+            forbidden.add((m.teacher_id, m.professional_id))
+            if match_service.effective_status(m, now) in ("trial", "active"):
+                busy.update((m.teacher_id, m.professional_id))
+        for b in session.scalars(
+            select(Block).where(or_(col(Block.blocker_id).in_(ids), col(Block.blocked_id).in_(ids)))
+        ):
+            forbidden.update({(b.blocker_id, b.blocked_id), (b.blocked_id, b.blocker_id)})
+    free = [p for p in profiles if p.user_id not in busy]
+    teachers = [participant_from(p) for p in free if p.side == "teacher"]
+    pros = [participant_from(p) for p in free if p.side == "professional"]
+    pairs = best_pairing(build_pool(teachers), build_pool(pros), forbidden)
+    by_id = {p.user_id: p for p in free}
+    features = {p.user_id: p for p in teachers + pros}
+    users = {u.id: u for u in session.scalars(select(User).where(col(User.id).in_(list(by_id))))}
+    out = []
+    for pair in pairs:
+        t, p = features[pair.teacher_id], features[pair.professional_id]
+        out.append(
+            Suggestion(
+                teacher=users[pair.teacher_id],
+                professional=users[pair.professional_id],
+                teacher_profile=by_id[pair.teacher_id],
+                professional_profile=by_id[pair.professional_id],
+                score=pair.score,
+                breakdown=pair.breakdown,
+                reasons=explain.pair_reasons(t, p, pair.breakdown, pair.distance_km),
+                distance_km=round(pair.distance_km, 1),
+            )
+        )
+    paired_t = {pair.teacher_id for pair in pairs}
+    paired_p = {pair.professional_id for pair in pairs}
+    return (
+        out,
+        sorted(t.user_id for t in teachers if t.user_id not in paired_t),
+        sorted(p.user_id for p in pros if p.user_id not in paired_p),
+    )
+
+
+def stats(
+    *,
+    session: Session,
+    scope: Scope,
+    region: str | None,
+    period_from: datetime | None,
+    period_to: datetime | None,
+) -> dict[str, object]:
+    """The programme's evaluation figures for my regions (or one of them) and a period."""
+    regions = scope.region_filter(region)
+    now = clock.now()
+    profile_q = select(Profile)
+    if regions is not None:
+        profile_q = profile_q.where(col(Profile.region).in_(regions))
+    profiles = list(session.scalars(profile_q))
+    participants = Counter(p.side for p in profiles)
+    complete = Counter(p.side for p in profiles if p.complete)
+    ids = [p.user_id for p in profiles]
+
+    swipe_q = select(col(Swipe.decision), func.count()).group_by(Swipe.decision)
+    match_q = select(Match)
+    if regions is not None:
+        swipe_q = swipe_q.where(col(Swipe.swiper_id).in_(ids))
+        clause = _region_match_clause(regions)
+        assert clause is not None
+        match_q = match_q.where(clause)
+    if period_from is not None:
+        swipe_q = swipe_q.where(col(Swipe.created_at) >= period_from)
+        match_q = match_q.where(col(Match.created_at) >= period_from)
+    if period_to is not None:
+        swipe_q = swipe_q.where(col(Swipe.created_at) < period_to)
+        match_q = match_q.where(col(Match.created_at) < period_to)
+    swipes = dict(session.execute(swipe_q).tuples().all())
+    matches = list(session.scalars(match_q))
+    by_status = Counter(match_service.effective_status(m, now) for m in matches)
+    decided = [
+        m
+        for m in matches
+        if m.activated_at is not None or (m.status == "ended" and m.activated_at is None)
+    ]
+    rate = sum(1 for m in decided if m.activated_at is not None) / len(decided) if decided else None
+    exits = Counter(m.exit_reason or "none_given" for m in matches if m.status == "ended")
+    return {
+        "region": region,
+        "period_from": period_from,
+        "period_to": period_to,
+        "participants": {
+            "teacher": participants["teacher"],
+            "professional": participants["professional"],
+        },
+        "complete_profiles": {
+            "teacher": complete["teacher"],
+            "professional": complete["professional"],
+        },
+        "likes": int(swipes.get("like", 0)),
+        "passes": int(swipes.get("pass", 0)),
+        "mutual_matches": sum(1 for m in matches if m.origin == MatchOrigin.mutual_like),
+        "coordinator_matches": sum(1 for m in matches if m.origin == MatchOrigin.coordinator),
+        "matches_by_status": {s.value: by_status.get(s.value, 0) for s in MatchStatus},
+        "trial_to_active_rate": round(rate, 4) if rate is not None else None,
+        "exits_by_reason": dict(sorted(exits.items())),
+    }
+
+
+def ended_by_side(match: Match) -> str | None:
+    if match.ended_by_id is None:
+        return None
+    if match.ended_by_id == match.teacher_id:
+        return "teacher"
+    if match.ended_by_id == match.professional_id:
+        return "professional"
+    return "coordinator"

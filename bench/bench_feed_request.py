@@ -1,0 +1,98 @@
+"""Whole-request feed latency over a seeded database, single client, in process.
+
+    .venv/bin/python bench/bench_feed_request.py --participants 100000 \
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--requests 200]
+
+Creates (or re-uses, with --reuse) the database `jobtinder_bench` on that server, migrates it,
+seeds N participants with `jobtinder seed`, then calls GET /api/v1/feed?limit=20 as many
+different teachers through the ASGI app (no network) and prints the cold first request (which
+loads the per-process feature store), median / p95 / p99 of the warm requests, and peak RSS.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import create_engine, make_url, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def prepare(url: str, participants: int, reuse: bool) -> str:
+    parsed = make_url(url).set(drivername="postgresql+psycopg")
+    target = parsed.set(database="jobtinder_bench")
+    if not reuse:
+        admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "jobtinder_bench" WITH (FORCE)'))
+            conn.execute(text('CREATE DATABASE "jobtinder_bench"'))
+        admin.dispose()
+    os.environ["DATABASE_URL"] = target.render_as_string(hide_password=False)
+    from app.cli import migrate
+    from app.seed import seed_participants
+
+    if not reuse:
+        migrate()
+        start = time.perf_counter()
+        seed_participants(participants)
+        print(f"seeded {participants} participants in {time.perf_counter() - start:.1f} s")
+    return os.environ["DATABASE_URL"]
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
+    args = parser.parse_args()
+    prepare(args.database_url, args.participants, args.reuse)
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from app.db import new_session
+    from app.main import create_app
+    from app.models import Profile
+    from app.tokens import create_access_token
+
+    with new_session() as session:
+        teachers = list(
+            session.scalars(
+                select(Profile.user_id)
+                .where(Profile.side == "teacher", Profile.complete)
+                .order_by(Profile.user_id)
+                .limit(args.requests + 1)
+            )
+        )
+    client = TestClient(create_app())
+    timings = []
+    for n, teacher_id in enumerate(teachers):
+        token, _ = create_access_token(teacher_id)
+        start = time.perf_counter()
+        response = client.get("/api/v1/feed?limit=20", headers={"Authorization": f"Bearer {token}"})
+        elapsed = (time.perf_counter() - start) * 1000
+        assert response.status_code == 200, response.text
+        if n == 0:
+            print(f"cold first request (loads the feature store): {elapsed:.0f} ms")
+        else:
+            timings.append(elapsed)
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"participants={args.participants} warm requests={len(timings)} "
+        f"median={statistics.median(timings):.1f} ms p95={pct(timings, 0.95):.1f} ms "
+        f"p99={pct(timings, 0.99):.1f} ms peak RSS={rss_mb:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
