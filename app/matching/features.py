@@ -151,6 +151,7 @@ class Pool:
     months: npt.NDArray[np.uint16]  # bit m-1 set = available in month m
     duration: npt.NDArray[np.int8]
     goals: npt.NDArray[np.uint64]
+    goal_complements: npt.NDArray[np.uint64]  # every goal complementing one of the row's goals
     outcomes: npt.NDArray[np.uint64]
     subjects: npt.NDArray[np.int16]  # (N, MAX_SUBJECTS), padded with S
     education: npt.NDArray[np.int16]  # subject index named by the opleiding, or S
@@ -187,6 +188,9 @@ def build_pool(participants: Sequence[Participant]) -> Pool:
         months=np.fromiter((_mask(p.months, None) for p in participants), np.uint16, count=n),
         duration=np.fromiter((p.duration_months for p in participants), np.int8, count=n),
         goals=np.fromiter((_mask(p.goals, cb.goals) for p in participants), np.uint64, count=n),
+        goal_complements=np.fromiter(
+            (complement_mask(_mask(p.goals, cb.goals)) for p in participants), np.uint64, count=n
+        ),
         outcomes=np.fromiter(
             (_mask(p.outcomes, cb.outcomes) for p in participants), np.uint64, count=n
         ),

@@ -2,9 +2,10 @@
 professionals with the highest total reciprocal score (optimal assignment, Hungarian-style,
 via `scipy.optimize.linear_sum_assignment`).
 
-Pairs that must not be proposed — blocked, exited before, beyond either person's travel limit —
-are given a forbidding cost and dropped from the answer if the solver still had to use them
-(which happens only when there are not enough allowed pairs for everyone).
+Pairs that must not be proposed — blocked, matched before, beyond either person's travel
+limit — are worth 0 to the solver and are left out of the answer: assigning one is the same as
+leaving both people unpaired. So the answer maximises the total score over allowed pairs, and
+may leave someone unpaired when pairing them would cost others more than it adds.
 """
 
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ from scipy.optimize import linear_sum_assignment
 from app.matching.features import Pool
 from app.matching.scoring import score_pool
 
-FORBIDDEN = -1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,8 @@ class Pair:
 def score_matrix(
     teachers: Pool, professionals: Pool
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Reciprocal scores (T × P), their breakdowns (T × P × 4) and distances, travel-limited."""
+    """Reciprocal scores (T × P, -1 beyond either travel limit), breakdowns (T × P × 4) and
+    distances."""
     t, p = len(teachers), len(professionals)
     scores = np.empty((t, p), dtype=np.float64)
     breakdown = np.empty((t, p, 4), dtype=np.float64)
@@ -39,7 +40,7 @@ def score_matrix(
     for row in range(t):
         result = score_pool(teachers.take(np.array([row])), professionals)
         reach = np.minimum(professionals.max_travel, teachers.max_travel[row])
-        scores[row] = np.where(result.distance_km <= reach, result.score, FORBIDDEN)
+        scores[row] = np.where(result.distance_km <= reach, result.score, -1.0)
         breakdown[row] = result.breakdown
         distance[row] = result.distance_km
     return scores, breakdown, distance
@@ -52,13 +53,14 @@ def best_pairing(
     if len(teachers) == 0 or len(professionals) == 0:
         return []
     scores, breakdown, distance = score_matrix(teachers, professionals)
+    allowed = scores >= 0
     if forbidden:
         t_index = {int(uid): i for i, uid in enumerate(teachers.ids)}
         p_index = {int(uid): j for j, uid in enumerate(professionals.ids)}
         for teacher_id, professional_id in forbidden:
             if teacher_id in t_index and professional_id in p_index:
-                scores[t_index[teacher_id], p_index[professional_id]] = FORBIDDEN
-    rows, cols = linear_sum_assignment(scores, maximize=True)
+                allowed[t_index[teacher_id], p_index[professional_id]] = False
+    rows, cols = linear_sum_assignment(np.where(allowed, scores, 0.0), maximize=True)
     pairs = [
         Pair(
             teacher_id=int(teachers.ids[r]),
@@ -68,6 +70,6 @@ def best_pairing(
             distance_km=float(distance[r, c]),
         )
         for r, c in zip(rows, cols, strict=True)
-        if scores[r, c] > FORBIDDEN
+        if allowed[r, c]
     ]
     return sorted(pairs, key=lambda pair: (-pair.score, pair.teacher_id))

@@ -4,8 +4,9 @@ Each component is a number in [0, 1]:
 
 - **subject** (vakinhoud): the best relatedness between any of my subject fields and theirs
   (a relatedness map, not just equal codes), with the education background (opleiding) counting
-  at 80 %. For a `surprise` participant the value is turned around: distance between the
-  fields is what they asked for (verrassingsmatch), while the other components still count.
+  at 80 %. What the fit is worth depends on the person's match mode (`_subject_value`): for a
+  `surprise` participant it is turned around — distance between the fields is what they asked
+  for (verrassingsmatch) — while the other components still count.
 - **motivation** (motivatie / leerdoelen): shared learning goals (cosine of the two sets),
   complementary goals (a teacher who wants practice in the lessons with a professional who
   wants to teach pupils something from their field), and shared expected outcomes.
@@ -25,12 +26,27 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.features import MODES, Pool, codebook, complement_mask
+from app.matching.features import MODES, Pool, codebook
 
 EARTH_RADIUS_KM = 6371.0088
 HOURS_NORM = 7.5  # the evaluation's 7–8 hours a month
 HOURS_FLOOR = 2.0  # below ~3.5 h/month the pilot saw no goals reached
 SURPRISE = MODES.index("surprise")
+BALANCED = MODES.index("balanced")
+
+
+def _subject_value(mode: int, fit: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """How much a subject fit is worth to someone in this match mode.
+
+    `subject` (vakinhoudelijk) wants fit; `surprise` (verrassingsmatch) wants distance;
+    `balanced` values fit but finds an unrelated field half-good (open to a surprise). Without
+    that, a surprise participant's wish would be cancelled out by every balanced candidate.
+    """
+    if mode == SURPRISE:
+        return 1.0 - fit
+    if mode == BALANCED:
+        return 0.5 + 0.5 * fit
+    return fit
 
 
 @dataclass(slots=True)
@@ -75,8 +91,15 @@ def score_pool(viewer: Pool, pool: Pool) -> Scores:
     mine_edu = rel[viewer.education[0]][pool.subjects].max(axis=1).astype(np.float64)
     fit = np.maximum(fit, 0.8 * np.maximum(theirs_edu, mine_edu))
 
-    my_complements = np.uint64(complement_mask(int(viewer.goals[0])))
-    complementary = np.minimum(_popcount(pool.goals & my_complements), 2) / 2.0
+    # Complementary goal pairs counted from both sides, so the value is symmetric.
+    complementary = (
+        np.minimum(
+            _popcount(pool.goals & viewer.goal_complements[0])
+            + _popcount(viewer.goals[0] & pool.goal_complements),
+            4,
+        )
+        / 4.0
+    )
     motivation = (
         0.5 * _set_similarity(viewer.goals[0], pool.goals)
         + 0.25 * complementary
@@ -97,13 +120,15 @@ def score_pool(viewer: Pool, pool: Pool) -> Scores:
     availability = 0.5 * months_score + 0.3 * hours_score + 0.2 * duration_score
 
     # Direction viewer → candidate, with the viewer's mode and weights.
-    my_subject = 1.0 - fit if viewer.mode[0] == SURPRISE else fit
+    my_subject = _subject_value(int(viewer.mode[0]), fit)
     my_region = 0.85 * near_me + 0.15 * same_region
     w = viewer.weights[0].astype(np.float64)
     mine = w[0] * my_subject + w[1] * motivation + w[2] * my_region + w[3] * availability
 
     # Direction candidate → viewer, with each candidate's own mode and weights.
-    their_subject = np.where(pool.mode == SURPRISE, 1.0 - fit, fit)
+    their_subject = np.select(
+        [pool.mode == SURPRISE, pool.mode == BALANCED], [1.0 - fit, 0.5 + 0.5 * fit], fit
+    )
     their_region = 0.85 * near_them + 0.15 * same_region
     pw = pool.weights.astype(np.float64)
     theirs = (
