@@ -22,6 +22,16 @@ class Settings(BaseSettings):
     max_ongoing_matches: int = Field(default=1, ge=1, le=20)
     db_pool_size: int = Field(default=10, ge=1, le=200)
     docs_enabled: bool = True
+    redis_url: str | None = None
+    # Brute-force limits (per fixed window); see app/ratelimit.py.
+    login_failures_per_account: int = Field(default=10, ge=1)
+    login_attempts_per_address: int = Field(default=60, ge=1)
+    login_window_seconds: int = Field(default=900, ge=1)
+    registrations_per_address: int = Field(default=20, ge=1)
+    likes_per_day: int = Field(default=200, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    cors_origins: list[str] = Field(default_factory=list)
+    retention_days: int = Field(default=730, ge=1)
     log_level: str = "info"
 
     @model_validator(mode="after")

@@ -243,7 +243,9 @@ def seed_participants(count: int, *, seed: int = 2016, batch: int = 2000) -> int
 def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
     existing = set(
         session.scalars(
-            select(col(User.email)).where(col(User.email).in_([*DEMO_ACCOUNTS, DEMO_COORDINATOR[0]]))
+            select(col(User.email)).where(
+                col(User.email).in_([*DEMO_ACCOUNTS, DEMO_COORDINATOR[0]])
+            )
         )
     )
     rng = random.Random(1)

@@ -3,6 +3,7 @@
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
 from app.models.profiles import Profile
+from app.models.ratelimits import RateLimitCounter
 from app.models.swipes import Block, Swipe
 from app.models.users import FORMER_PARTICIPANT, CoordinatorRegion, RefreshToken, Role, Side, User
 
@@ -16,6 +17,7 @@ __all__ = [
     "MatchStatus",
     "Notification",
     "Profile",
+    "RateLimitCounter",
     "RefreshToken",
     "Role",
     "Side",
