@@ -16,9 +16,15 @@ from app.services.views import match_view
 
 router = APIRouter(prefix="/matches", tags=["matches"])
 
+# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
+# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows beyond 64 bits).
+MAX_ID = 2**31 - 1
+
 
 def owned_match(match_id: int, user: CurrentUser, session: SessionDep) -> Match:
     """The match if I am one of its partners; 404 otherwise (never reveal that it exists)."""
+    if not 1 <= match_id <= MAX_ID:
+        raise NotFound()
     match = session.get(Match, match_id)
     if match is None or user.id is None or not match.involves(user.id):
         raise NotFound()

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app import clock
 from app.db import SessionDep
+from app.errors import NotFound
 from app.pagination import PageDep, encode_cursor
 from app.schemas.common import Page, problem_responses
 from app.schemas.notifications import NotificationOut
@@ -13,6 +14,10 @@ from app.security import CurrentUser
 from app.services import notifications as service
 
 router = APIRouter(prefix="/notifications", tags=["meldingen"])
+
+# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
+# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows beyond 64 bits).
+MAX_ID = 2**31 - 1
 
 
 @router.get(
@@ -59,5 +64,7 @@ def list_notifications(
 )
 def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> Response:
     assert user.id is not None
+    if not 1 <= notification_id <= MAX_ID:
+        raise NotFound()
     service.mark_read(session=session, user_id=user.id, notification_id=notification_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

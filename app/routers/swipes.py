@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from app import clock
 from app.db import SessionDep
+from app.errors import NotFound
 from app.models import Block
 from app.schemas.common import problem_responses
 from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
@@ -12,6 +13,10 @@ from app.services import swiping
 from app.services.views import match_view
 
 router = APIRouter(tags=["feed"])
+
+# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
+# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows beyond 64 bits).
+MAX_ID = 2**31 - 1
 
 
 @router.post(
@@ -51,6 +56,8 @@ def create_swipe(
     responses=problem_responses(401, 403, 404, 409),
 )
 def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Response:
+    if not 1 <= target_id <= MAX_ID:
+        raise NotFound()
     swiping.undo_swipe(session=session, user=user, target_id=target_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -87,5 +94,7 @@ def create_block(
     responses=problem_responses(401, 403, 404),
 )
 def delete_block(user_id: int, user: Participant, session: SessionDep) -> Response:
+    if not 1 <= user_id <= MAX_ID:
+        raise NotFound()
     swiping.unblock(session=session, user=user, blocked_id=user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

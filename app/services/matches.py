@@ -131,13 +131,15 @@ def confirm_match(*, session: Session, match: Match, by: User) -> Match:
     """I want to continue after the trial; when both have confirmed the match becomes active."""
     assert by.id is not None and match.id is not None
     _lock_match(session, match)
-    if match.status != MatchStatus.trial:
-        raise Conflict(MATCH_NOT_IN_TRIAL)
     now = clock.now()
     is_teacher = by.id == match.teacher_id
     already = match.teacher_confirmed_at if is_teacher else match.professional_confirmed_at
-    if already is not None:
-        return match  # confirming twice changes nothing
+    status = effective_status(match, now)
+    if already is not None and status in (MatchStatus.trial, MatchStatus.active):
+        # Confirming twice changes nothing, also the retry of the confirm that made it active.
+        return match
+    if status != MatchStatus.trial:
+        raise Conflict(MATCH_NOT_IN_TRIAL)
     if is_teacher:
         match.teacher_confirmed_at = now
     else:

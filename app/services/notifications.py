@@ -40,7 +40,7 @@ def list_notifications(
 def mark_read(*, session: Session, user_id: int, notification_id: int) -> None:
     """Mark one of my notifications read (idempotent)."""
     found = session.scalar(
-        select(Notification.id).where(
+        select(col(Notification.id)).where(
             col(Notification.id) == notification_id, col(Notification.user_id) == user_id
         )
     )

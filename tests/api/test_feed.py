@@ -50,9 +50,7 @@ def block(client: TestClient, who: Person, target: Person) -> None:
 
 
 def set_discoverable(client: TestClient, who: Person, value: bool) -> None:
-    response = client.patch(
-        f"{API}/me/profile", json={"discoverable": value}, headers=who.headers
-    )
+    response = client.patch(f"{API}/me/profile", json={"discoverable": value}, headers=who.headers)
     assert response.status_code == 200, response.text
     assert response.json()["discoverable"] is value
 
@@ -112,9 +110,7 @@ def test_coordinator_gets_403_on_feed(client, make_staff):
 # --- who appears ---------------------------------------------------------------------------
 
 
-def test_feed_shows_only_complete_discoverable_profiles_of_the_other_side(
-    client, make_participant
-):
+def test_feed_shows_only_complete_discoverable_profiles_of_the_other_side(client, make_participant):
     teacher = make_participant("teacher")
     other_teacher = make_participant("teacher")
     pro = make_participant("professional")
@@ -193,6 +189,7 @@ def test_feed_never_shows_a_match_partner_also_after_exit(client, make_participa
     pro = make_participant("professional")
     onlooker_teacher = make_participant("teacher")
     onlooker_pro = make_participant("professional")
+    before = {i["profile"]["id"]: i["score"] for i in get_feed(client, onlooker_teacher)["items"]}
     match = mutual_match(client, teacher, pro)
 
     assert onlooker_pro.id in feed_ids(client, teacher)
@@ -206,6 +203,9 @@ def test_feed_never_shows_a_match_partner_also_after_exit(client, make_participa
     # Both are back in the pool for everyone else ...
     assert pro.id in feed_ids(client, onlooker_teacher)
     assert teacher.id in feed_ids(client, onlooker_pro)
+    # ... and the exit did not lower anyone's ranking.
+    after = {i["profile"]["id"]: i["score"] for i in get_feed(client, onlooker_teacher)["items"]}
+    assert after == before
     # ... but never suggested to each other again.
     assert pro.id not in feed_ids(client, teacher)
     assert teacher.id not in feed_ids(client, pro)
@@ -243,10 +243,18 @@ VARIED_PROFESSIONALS: list[dict[str, Any]] = [
     {},  # the default: same city, related subjects, same months
     {"place": "delft", "subjects": ["natuurkunde"], "available_months": [3, 4, 5]},
     {"place": "dordrecht", "subjects": ["economie"], "goals": ["support_initiative"]},
-    {"place": "den-haag", "subjects": ["it_software"], "hours_per_month": 2,
-     "available_months": [9, 10]},
-    {"place": "schiedam", "subjects": ["data_ai"], "outcomes": ["career_step"],
-     "duration_months": 6},
+    {
+        "place": "den-haag",
+        "subjects": ["it_software"],
+        "hours_per_month": 2,
+        "available_months": [9, 10],
+    },
+    {
+        "place": "schiedam",
+        "subjects": ["data_ai"],
+        "outcomes": ["career_step"],
+        "duration_months": 6,
+    },
 ]
 
 
@@ -317,3 +325,22 @@ def test_feed_rejects_bad_limit_and_cursor(client, make_participant):
         response = client.get(f"{API}/feed", params=params, headers=teacher.headers)
         assert response.status_code == 422, (params, response.text)
         assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_feed_pagination_with_equal_scores(client, make_participant):
+    teacher = make_participant("teacher")
+    pros = [make_participant("professional") for _ in range(5)]
+    seen: list[int] = []
+    cursor = None
+    for _ in range(10):
+        params: dict[str, Any] = {"limit": 2}
+        if cursor is not None:
+            params["cursor"] = cursor
+        page = get_feed(client, teacher, **params)
+        assert len({item["score"] for item in page["items"]}) <= 1
+        seen += [item["profile"]["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(seen) == len(set(seen)) == 5
+    assert set(seen) == {p.id for p in pros}
