@@ -9,6 +9,8 @@ from fastapi import Depends, Query
 
 from app.errors import Invalid
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+
 
 def encode_cursor(position: list[Any]) -> str:
     raw = json.dumps(position, separators=(",", ":")).encode()
@@ -42,7 +44,12 @@ class PageParams:
         if self.cursor is None:
             return None
         position = decode_cursor(self.cursor)
-        if len(position) != 1 or not isinstance(position[0], int):
+        if (
+            len(position) != 1
+            or not isinstance(position[0], int)
+            or isinstance(position[0], bool)
+            or not 0 < position[0] <= MAX_ID
+        ):
             raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
         return int(position[0])
 

@@ -73,11 +73,11 @@ def _count_db(key: str, window_start: int, add: int) -> int:
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(RateLimitCounter).values(key=key, window_start=window_start, hits=add)
-        statement = statement.on_conflict_do_update(
+        upsert = statement.on_conflict_do_update(
             index_elements=["key", "window_start"],
-            set_={"hits": RateLimitCounter.__table__.c.hits + add},  # type: ignore[attr-defined]
+            set_={"hits": col(RateLimitCounter.hits) + add},
         ).returning(col(RateLimitCounter.hits))
-        hits = int(session.execute(statement).scalar_one())
+        hits = int(session.execute(upsert).scalar_one())
         session.commit()
         return hits
 

@@ -52,6 +52,7 @@ from app.db import get_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import Role  # noqa: E402
 from app.services.accounts import create_user  # noqa: E402
+from app.services.feature_store import store as feature_store  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 API = "/api/v1"
@@ -96,8 +97,10 @@ def _schema() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _clean_database() -> Iterator[None]:
     clock.reset()
+    feature_store.clear()
     yield
     clock.reset()
+    feature_store.clear()
     get_settings.cache_clear()
     engine = get_engine()
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]

@@ -1,11 +1,8 @@
 """The swipe deck."""
 
 from fastapi import APIRouter
-from sqlalchemy import select
-from sqlmodel import col
 
 from app.db import SessionDep
-from app.models import User
 from app.pagination import PageDep
 from app.schemas.common import problem_responses
 from app.schemas.feed import Breakdown, FeedItemOut, FeedPageOut
@@ -29,12 +26,9 @@ router = APIRouter(tags=["feed"])
 )
 def read_feed(user: Participant, session: SessionDep, page: PageDep) -> FeedPageOut:
     result = build_feed(session=session, user=user, limit=page.limit, cursor=page.cursor)
-    ids = [item.user_id for item in result.items]
-    profiles = profile_service.load_profiles(session, ids)
-    users = {u.id: u for u in session.scalars(select(User).where(col(User.id).in_(ids)))}
     items = [
         FeedItemOut(
-            profile=profile_service.card(profiles.get(item.user_id), users[item.user_id]),
+            profile=profile_service.card(item.profile, item.user),
             score=item.score,
             breakdown=Breakdown(**item.breakdown),
             reasons=item.reasons,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Match
-from app.pagination import PageDep, encode_cursor
+from app.pagination import MAX_ID, PageDep, encode_cursor
 from app.schemas.common import Page, problem_responses
 from app.schemas.matches import ExitIn, MatchOut, MatchStatusLiteral
 from app.security import CurrentUser, Participant
@@ -15,10 +15,6 @@ from app.services import matches as match_service
 from app.services.views import match_view
 
 router = APIRouter(prefix="/matches", tags=["matches"])
-
-# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
-# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows beyond 64 bits).
-MAX_ID = 2**31 - 1
 
 
 def owned_match(match_id: int, user: CurrentUser, session: SessionDep) -> Match:

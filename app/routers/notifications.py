@@ -7,17 +7,13 @@ from fastapi import APIRouter, Query, Response, status
 from app import clock
 from app.db import SessionDep
 from app.errors import NotFound
-from app.pagination import PageDep, encode_cursor
+from app.pagination import MAX_ID, PageDep, encode_cursor
 from app.schemas.common import Page, problem_responses
 from app.schemas.notifications import NotificationOut
 from app.security import CurrentUser
 from app.services import notifications as service
 
 router = APIRouter(prefix="/notifications", tags=["meldingen"])
-
-# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
-# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows beyond 64 bits).
-MAX_ID = 2**31 - 1
 
 
 @router.get(

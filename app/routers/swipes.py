@@ -6,6 +6,7 @@ from app import clock
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Block
+from app.pagination import MAX_ID
 from app.schemas.common import problem_responses
 from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
 from app.security import Participant
@@ -13,10 +14,6 @@ from app.services import swiping
 from app.services.views import match_view
 
 router = APIRouter(tags=["feed"])
-
-# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
-# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows beyond 64 bits).
-MAX_ID = 2**31 - 1
 
 
 @router.post(
@@ -28,8 +25,14 @@ MAX_ID = 2**31 - 1
     "(safe for retries); the other decision on the same person is 409. A like on someone who "
     "liked me starts a match in its trial period, unless one of us is at the ongoing-match limit "
     "(then it stays a like).",
-    responses={200: {"model": SwipeOut, "description": "Repeat of an earlier identical swipe"}}
-    | problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401,
+        403,
+        404,
+        409,
+        422,
+        extra={200: {"model": SwipeOut, "description": "Repeat of an earlier identical swipe"}},
+    ),
 )
 def create_swipe(
     body: SwipeIn, user: Participant, session: SessionDep, response: Response
@@ -69,8 +72,9 @@ def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Respon
     summary="Iemand blokkeren",
     description="We never see each other again; an ongoing match between us ends "
     "(the other gets the same neutral message as for an exit). Blocking again answers 200.",
-    responses={200: {"model": BlockOut, "description": "Already blocked"}}
-    | problem_responses(401, 403, 404, 422),
+    responses=problem_responses(
+        401, 403, 404, 422, extra={200: {"model": BlockOut, "description": "Already blocked"}}
+    ),
 )
 def create_block(
     body: BlockIn, user: Participant, session: SessionDep, response: Response

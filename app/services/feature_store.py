@@ -145,7 +145,7 @@ class FeatureStore:
             features.pool = Pool(
                 **{
                     name: np.concatenate((getattr(features.pool, name), getattr(extra, name)))
-                    for name in Pool.__slots__  # type: ignore[attr-defined]
+                    for name in Pool.__slots__
                 }
             )
             features.active = np.concatenate((features.active, np.ones(len(added), dtype=bool)))
@@ -154,7 +154,7 @@ class FeatureStore:
 
 
 def _overwrite_row(pool: Pool, row: int, single: Pool) -> None:
-    for name in Pool.__slots__:  # type: ignore[attr-defined]
+    for name in Pool.__slots__:
         getattr(pool, name)[row] = getattr(single, name)[0]
 
 

@@ -11,19 +11,20 @@ from app import clock
 from app.config import get_settings
 from app.errors import PROFILE_INCOMPLETE, Conflict, Invalid
 from app.matching import explain
-from app.matching.features import Participant, build_pool
-from app.matching.scoring import rank, score_pool
+from app.matching.features import build_pool
+from app.matching.scoring import rank_page
 from app.models import Block, Match, Profile, Swipe, User
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import MAX_ID, decode_cursor, encode_cursor
+from app.services.feature_store import participant_from, rankable, store
 from app.services.matches import involving, ongoing_clause
-from app.vocabulary import get_vocabulary
 
 SCORE_DECIMALS = 6
 
 
 @dataclass(frozen=True, slots=True)
 class FeedItem:
-    user_id: int
+    user: User
+    profile: Profile
     score: float
     breakdown: dict[str, float]
     reasons: list[str]
@@ -35,50 +36,26 @@ class FeedPage:
     next_cursor: str | None
 
 
-def participant_from(profile: Profile) -> Participant:
-    """Ranking features of a complete profile."""
-    place = get_vocabulary().places[profile.place or ""]
-    weights = None
-    if profile.weights:
-        w = profile.weights
-        weights = (w["subject"], w["motivation"], w["region"], w["availability"])
-    return Participant(
-        user_id=profile.user_id,
-        side=profile.side,
-        subjects=tuple(profile.subjects),
-        lat=place.lat,
-        lon=place.lon,
-        region=place.region,
-        max_travel_km=float(profile.max_travel_km),
-        hours_per_month=float(profile.hours_per_month or 0),
-        months=tuple(profile.available_months),
-        duration_months=profile.duration_months,
-        goals=tuple(profile.goals),
-        outcomes=tuple(profile.outcomes),
-        match_mode=profile.match_mode,
-        weights=weights,
-        education=profile.education,
-    )
-
-
 def excluded_ids(session: Session, user_id: int) -> set[int]:
     """Who my feed never shows: swiped, blocked either way, ever matched, at their limit."""
     now = clock.now()
     excluded = {user_id}
-    excluded.update(session.scalars(select(Swipe.target_id).where(col(Swipe.swiper_id) == user_id)))
     excluded.update(
-        session.scalars(select(Block.blocked_id).where(col(Block.blocker_id) == user_id))
+        session.scalars(select(col(Swipe.target_id)).where(col(Swipe.swiper_id) == user_id))
     )
     excluded.update(
-        session.scalars(select(Block.blocker_id).where(col(Block.blocked_id) == user_id))
+        session.scalars(select(col(Block.blocked_id)).where(col(Block.blocker_id) == user_id))
+    )
+    excluded.update(
+        session.scalars(select(col(Block.blocker_id)).where(col(Block.blocked_id) == user_id))
     )
     for teacher_id, professional_id in session.execute(
-        select(Match.teacher_id, Match.professional_id).where(involving(user_id))
+        select(col(Match.teacher_id), col(Match.professional_id)).where(involving(user_id))
     ):
         excluded.update((teacher_id, professional_id))
     ongoing: Counter[int] = Counter()
     for teacher_id, professional_id in session.execute(
-        select(Match.teacher_id, Match.professional_id).where(ongoing_clause(now))
+        select(col(Match.teacher_id), col(Match.professional_id)).where(ongoing_clause(now))
     ):
         ongoing.update((teacher_id, professional_id))
     limit = get_settings().max_ongoing_matches
@@ -86,52 +63,58 @@ def excluded_ids(session: Session, user_id: int) -> set[int]:
     return excluded
 
 
-def _candidates(session: Session, side: str) -> list[Participant]:
-    rows = session.scalars(
-        select(Profile).where(
-            col(Profile.side) == side, col(Profile.complete), col(Profile.discoverable)
-        )
-    )
-    return [participant_from(p) for p in rows]
-
-
 def build_feed(*, session: Session, user: User, limit: int, cursor: str | None) -> FeedPage:
     """Rank the other side's discoverable profiles for me and return one page."""
     assert user.id is not None
     me = session.get(Profile, user.id)
-    if me is None or not me.complete:
+    if me is None or not me.complete or not rankable(me):
         raise Conflict(PROFILE_INCOMPLETE)
     after = _parse_cursor(cursor)
     other_side = "professional" if user.side == "teacher" else "teacher"
-    excluded = excluded_ids(session, user.id)
-    candidates = [p for p in _candidates(session, other_side) if p.user_id not in excluded]
-    if not candidates:
+    features = store.side(session, other_side)
+    if len(features.pool) == 0:
         return FeedPage(items=[], next_cursor=None)
+    excluded = np.fromiter(excluded_ids(session, user.id), dtype=np.int64)
+    eligible = features.active & ~np.isin(features.pool.ids, excluded)
     viewer = participant_from(me)
-    pool = build_pool(candidates)
-    scores = score_pool(build_pool([viewer]), pool)
-    within = scores.distance_km <= viewer.max_travel_km
-    order = [int(i) for i in rank(scores, pool.ids) if within[i]]
-    rounded = np.round(scores.score, SCORE_DECIMALS)
-    if after is not None:
-        after_score, after_id = after
-        order = [
-            i
-            for i in order
-            if (rounded[i] < after_score) or (rounded[i] == after_score and pool.ids[i] > after_id)
-        ]
-    page, more = order[:limit], len(order) > limit
-    by_id = {p.user_id: p for p in candidates}
-    items = [
-        FeedItem(
-            user_id=int(pool.ids[i]),
-            score=float(rounded[i]),
-            breakdown=explain.breakdown_dict(scores.breakdown[i]),
-            reasons=explain.reasons(viewer, by_id[int(pool.ids[i])], scores, i),
+    ranked = rank_page(
+        build_pool([viewer]),
+        features.pool,
+        eligible,
+        limit=limit,
+        after=after,
+        decimals=SCORE_DECIMALS,
+    )
+    # The page is checked against the database: a profile paused or erased a moment ago by
+    # another process is left out even if the features have not caught up yet.
+    page_ids = [int(features.pool.ids[row]) for row in ranked.rows]
+    profiles = {
+        p.user_id: p
+        for p in session.scalars(select(Profile).where(col(Profile.user_id).in_(page_ids)))
+    }
+    users = {u.id: u for u in session.scalars(select(User).where(col(User.id).in_(page_ids)))}
+    items = []
+    for position, user_id in enumerate(page_ids):
+        candidate = features.participants.get(user_id)
+        profile, owner = profiles.get(user_id), users.get(user_id)
+        if candidate is None or profile is None or owner is None:
+            continue
+        if not rankable(profile) or owner.is_deleted:
+            continue
+        items.append(
+            FeedItem(
+                user=owner,
+                profile=profile,
+                score=float(ranked.scores.score[position]),
+                breakdown=explain.breakdown_dict(ranked.scores.breakdown[position]),
+                reasons=explain.reasons(viewer, candidate, ranked.scores, position),
+            )
         )
-        for i in page
-    ]
-    next_cursor = encode_cursor([items[-1].score, items[-1].user_id]) if more and items else None
+    next_cursor = (
+        encode_cursor([float(ranked.scores.score[-1]), page_ids[-1]])
+        if ranked.more and page_ids
+        else None
+    )
     return FeedPage(items=items, next_cursor=next_cursor)
 
 
@@ -142,7 +125,10 @@ def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
     if (
         len(position) != 2
         or not isinstance(position[0], int | float)
+        or isinstance(position[0], bool)
         or not isinstance(position[1], int)
+        or not 0 <= position[0] <= 1
+        or not 0 < position[1] <= MAX_ID
     ):
         raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
     return float(position[0]), int(position[1])

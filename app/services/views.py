@@ -19,8 +19,8 @@ def match_view(session: Session, match: Match, viewer_id: int) -> MatchOut:
     confirmed = confirmations(match, viewer_id)
     return MatchOut(
         id=match.id or 0,
-        status=status,  # type: ignore[arg-type]
-        origin=match.origin,  # type: ignore[arg-type]
+        status=status,
+        origin=match.origin,
         partner=profile_service.card(session.get(Profile, partner_id), partner, with_contact=True),
         created_at=clock.as_utc(match.created_at),
         trial_ends_at=clock.as_utc(match.trial_ends_at),
