@@ -162,3 +162,28 @@ def test_retried_swipe_is_stored_once(server: str) -> None:
     assert all(r.json() == responses[0].json() for r in responses)
     stored = select(func.count()).select_from(Swipe).where(Swipe.swiper_id == teacher["id"])
     assert _count(stored) == 1
+
+
+def test_feeds_of_every_process_see_a_profile_change_at_once(server: str) -> None:
+    """Each worker keeps ranking features in memory; none may serve a stale feed."""
+    with httpx.Client(base_url=server, timeout=30) as http:
+        teacher = _participant(http, "teacher", 300)
+        pros = [_participant(http, "professional", 300 + n) for n in range(3)]
+
+        def feed_ids() -> set[int]:
+            response = http.get(f"{API}/feed", headers=teacher["headers"])
+            assert response.status_code == 200, response.text
+            return {item["profile"]["id"] for item in response.json()["items"]}
+
+        for _ in range(3 * WORKERS):  # warm every worker's features
+            assert feed_ids() == {p["id"] for p in pros}
+        paused = http.patch(
+            f"{API}/me/profile", json={"discoverable": False}, headers=pros[0]["headers"]
+        )
+        assert paused.status_code == 200
+        moved = http.patch(
+            f"{API}/me/profile", json={"place": "groningen"}, headers=pros[1]["headers"]
+        )
+        assert moved.status_code == 200
+        for _ in range(3 * WORKERS):  # whichever worker answers
+            assert feed_ids() == {pros[2]["id"]}
