@@ -7,12 +7,14 @@ the match. The unique constraints on swipes and on the pair's match are the back
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import and_, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app import clock
+from app.config import get_settings
 from app.db import lock_users
 from app.errors import (
     PROFILE_INCOMPLETE,
@@ -23,6 +25,7 @@ from app.errors import (
     NotFound,
 )
 from app.models import Block, Match, MatchOrigin, MatchStatus, Profile, Role, Swipe, User
+from app.ratelimit import TooManyRequests
 from app.services import matches as match_service
 
 
@@ -79,6 +82,8 @@ def swipe(*, session: Session, user: User, target_id: int, decision: str) -> Swi
     if existing is not None:  # a concurrent retry got here first
         return _repeat(session, existing, decision)
 
+    if decision == "like":
+        _check_daily_likes(session, user.id)
     record = Swipe(swiper_id=user.id, target_id=target_id, decision=decision)
     session.add(record)
     match = None
@@ -93,6 +98,24 @@ def swipe(*, session: Session, user: User, target_id: int, decision: str) -> Swi
             raise
         return _repeat(session, existing, decision)
     return SwipeOutcome(swipe=record, created=True, match=match)
+
+
+def _check_daily_likes(session: Session, user_id: int) -> None:
+    """At most LIKES_PER_DAY likes per UTC day (counted under the user's lock)."""
+    now = clock.now()
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    likes_today = session.scalar(
+        select(func.count())
+        .select_from(Swipe)
+        .where(
+            col(Swipe.swiper_id) == user_id,
+            col(Swipe.decision) == "like",
+            col(Swipe.created_at) >= day_start,
+        )
+    )
+    if int(likes_today or 0) >= get_settings().likes_per_day:
+        seconds = int((day_start + timedelta(days=1) - now).total_seconds()) + 1
+        raise TooManyRequests(seconds)
 
 
 def _match_if_room(session: Session, user: User, target: User) -> Match | None:
