@@ -31,6 +31,7 @@ MATCH_NOT_IN_TRIAL = "Only a match in its trial period can be confirmed."
 MATCH_NOT_ONGOING = "This match has already ended or completed."
 REFRESH_INVALID = "Refresh token is invalid, expired or already used."
 DATABASE_UNAVAILABLE = "The database is unavailable. Please retry shortly."
+BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's own wording
 
 
 class AppError(Exception):
@@ -138,6 +139,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
+            # A body that is not even text/JSON: the same answer as any other invalid body.
+            return problem(
+                422,
+                "Unprocessable content",
+                "The request body is not valid JSON.",
+                slug="validation-error",
+                errors=[{"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}],
+            )
         title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "error"))
         if exc.status_code == 404:
             detail = NOT_FOUND

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.config import get_settings
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit
+from app.openapi import install_openapi
 from app.routers import (
     auth,
     coordinator,
@@ -18,6 +19,7 @@ from app.routers import (
     notifications,
     profiles,
     swipes,
+    trajectory,
 )
 
 API_PREFIX = "/api/v1"
@@ -36,6 +38,7 @@ TAGS = [
     {"name": "profiel", "description": "Mijn profiel en profielkaarten"},
     {"name": "feed", "description": "De swipe-stapel, swipes en blokkades"},
     {"name": "matches", "description": "Matches: proeftijd, bevestigen, exit-kaart"},
+    {"name": "traject", "description": "Plan, ontmoetingen, voortgang en evaluaties"},
     {"name": "meldingen", "description": "Meldingen"},
     {
         "name": "coördinator",
@@ -60,6 +63,7 @@ def create_app() -> FastAPI:
         swagger_ui_parameters={"persistAuthorization": True},
     )
     install_error_handlers(app)
+    install_openapi(app)
 
     @app.middleware("http")
     async def security_headers(
@@ -83,7 +87,17 @@ def create_app() -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
-    for module in (auth, me, profiles, feed, swipes, matches, notifications, coordinator):
+    for module in (
+        auth,
+        me,
+        profiles,
+        feed,
+        swipes,
+        matches,
+        trajectory,
+        notifications,
+        coordinator,
+    ):
         api.include_router(module.router)
     api.include_router(coordinator.admin_router)
     app.include_router(api)

@@ -56,7 +56,6 @@ def problem_responses(
     }
     return {
         code: {
-            "model": Problem,
             "description": descriptions.get(code, "Error"),
             "content": {
                 "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
