@@ -9,6 +9,7 @@ Locking: on PostgreSQL a service that must not race locks the rows it depends on
 (`BEGIN IMMEDIATE`), which serialises writers the same way.
 """
 
+import logging
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Annotated, Any
@@ -16,11 +17,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, create_engine
 
 from app.config import get_settings
 
 SQLITE_IMMEDIATE = "jobtinder_sqlite_immediate"
+log = logging.getLogger("jobtinder")
 
 
 def _make_engine(url: str) -> Engine:
@@ -73,12 +76,34 @@ def new_session(*, write: bool = False) -> Session:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """Request-scoped session; writes (non-GET) lock SQLite up front."""
-    with new_session(write=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
+    """Request-scoped session; writes (non-GET) lock SQLite up front.
+
+    Closing may run after the answer has been sent; a connection the database dropped in the
+    meantime (a restart) must not turn into an error there, so that failure is only logged.
+    """
+    session = new_session(write=request.method not in ("GET", "HEAD", "OPTIONS"))
+    try:
         yield session
+    finally:
+        try:
+            session.close()
+        except DBAPIError as exc:
+            log.warning("closing a session failed: %s", type(exc.orig).__name__)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def begin_write(session: Session) -> None:
+    """End the session's (read) transaction and begin one that will write.
+
+    For a read request that turns out to have something to write: on SQLite the new
+    transaction takes the write lock up front, instead of upgrading a read snapshot that
+    another writer may already have made stale.
+    """
+    session.commit()
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_IMMEDIATE: True})
 
 
 def lock_users(session: Session, user_ids: Sequence[int]) -> None:

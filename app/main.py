@@ -1,13 +1,11 @@
 """create_app(): middleware, error handlers, routers — nothing else."""
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.config import get_settings
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
+from app.middleware import BodySizeLimit, SecurityHeaders
 from app.openapi import install_openapi
 from app.routers import (
     auth,
@@ -65,18 +63,6 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith(API_PREFIX):
-            # Personal data: never cached by browsers or proxies.
-            response.headers.setdefault("Cache-Control", "no-store")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
-
     if settings.cors_origins:  # closed by default
         app.add_middleware(
             CORSMiddleware,
@@ -84,6 +70,7 @@ def create_app() -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     api = APIRouter(prefix=API_PREFIX)
