@@ -6,7 +6,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.config import get_settings
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit, SecurityHeaders
-from app.openapi import install_openapi
+from app.openapi import install_docs, install_openapi
 from app.routers import (
     auth,
     coordinator,
@@ -55,7 +55,7 @@ def create_app() -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_tags=TAGS,
-        docs_url="/docs" if settings.docs_enabled else None,
+        docs_url=None,  # served below from the vendored Swagger UI
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         swagger_ui_parameters={"persistAuthorization": True},
@@ -72,6 +72,9 @@ def create_app() -> FastAPI:
         )
     app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    if settings.docs_enabled:
+        install_docs(app)
 
     api = APIRouter(prefix=API_PREFIX)
     for module in (

@@ -18,7 +18,6 @@ from app.matching.features import Pool
 from app.matching.scoring import score_pool
 
 
-
 @dataclass(frozen=True, slots=True)
 class Pair:
     teacher_id: int

@@ -268,17 +268,30 @@ def read_stats(
         session=session,
         scope=service.scope_of(session, staff),
         region=region,
-        period_from=period_from,
-        period_to=period_to,
+        # The database compares wall-clock UTC (SQLite drops the offset): normalise first;
+        # a time without offset is taken as UTC.
+        period_from=clock.as_utc(period_from) if period_from else None,
+        period_to=clock.as_utc(period_to) if period_to else None,
     )
     return RegionStats.model_validate(figures)
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """Text a participant typed (a name, an organisation) must not run as a spreadsheet
+    formula when a coordinator opens the export (CSV injection): prefix such text with '."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _csv(rows: list[list[object]], header: list[str], filename: str) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([_cell(value) for value in row] for row in rows)
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
@@ -429,5 +442,5 @@ def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> UserPublic
         name=user.name,
         role=user.role,
         side=None,
-        regions=sorted(body.regions) if body.role == "coordinator" else [],
+        regions=sorted(set(body.regions)) if body.role == "coordinator" else [],
     )

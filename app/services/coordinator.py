@@ -9,7 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import object_session
 from sqlmodel import Session, col
 
 from app import clock
@@ -19,7 +20,9 @@ from app.matching import explain
 from app.matching.features import build_pool
 from app.matching.pairing import best_pairing
 from app.models import Block, Match, MatchOrigin, MatchStatus, Profile, Role, Swipe, User
+from app.pagination import MAX_ID
 from app.services import matches as match_service
+from app.services import trajectory
 from app.services.feature_store import participant_from, rankable
 from app.services.profiles import coordinator_regions
 from app.services.swiping import blocked_between
@@ -135,6 +138,8 @@ def _region_match_clause(regions: frozenset[str] | None) -> ColumnElement[bool] 
 
 
 def match_in_scope(session: Session, scope: Scope, match_id: int) -> Match:
+    if not 0 < match_id <= MAX_ID:
+        raise NotFound()
     match = session.get(Match, match_id)
     if match is None:
         raise NotFound()
@@ -147,8 +152,12 @@ def match_in_scope(session: Session, scope: Scope, match_id: int) -> Match:
 
 
 def is_at_risk(match: Match, now: datetime) -> bool:
+    """Trial overdue, or an ongoing pair whose hours lag the plan's pace."""
     status = match_service.effective_status(match, now)
-    return status == MatchStatus.trial and clock.as_utc(match.trial_ends_at) <= now
+    if status == MatchStatus.trial and clock.as_utc(match.trial_ends_at) <= now:
+        return True
+    session = object_session(match)  # the one the match was loaded with
+    return isinstance(session, Session) and trajectory.is_behind(session, match, now)
 
 
 def list_matches(
@@ -172,12 +181,23 @@ def list_matches(
         query = query.where(match_service.status_clause(status, now))
     if origin is not None:
         query = query.where(col(Match.origin) == origin)
-    if at_risk is not None:
-        overdue = and_(col(Match.status) == "trial", col(Match.trial_ends_at) <= now)
-        query = query.where(overdue if at_risk else ~overdue)
     if after_id is not None:
         query = query.where(col(Match.id) < after_id)
-    return list(session.scalars(query.order_by(col(Match.id).desc()).limit(limit + 1)))
+    query = query.order_by(col(Match.id).desc())
+    if at_risk is None:
+        return list(session.scalars(query.limit(limit + 1)))
+    if at_risk:  # only ongoing pairs can be at risk
+        query = query.where(match_service.ongoing_clause(now))
+    # Being behind depends on logged hours and the plan: filter in batches until the page is full.
+    out: list[Match] = []
+    offset, batch = 0, max(limit * 4, 100)
+    while len(out) <= limit:
+        rows = list(session.scalars(query.offset(offset).limit(batch)))
+        out += [m for m in rows if is_at_risk(m, now) == at_risk]
+        if len(rows) < batch:
+            break
+        offset += batch
+    return out[: limit + 1]
 
 
 def _participant_in_scope(session: Session, scope: Scope, user_id: int) -> tuple[User, Profile]:
