@@ -30,8 +30,8 @@ def read_me(user: CurrentUser, session: SessionDep) -> MeOut:
         id=user.id or 0,
         email=user.email,
         name=user.name,
-        role=user.role,  # type: ignore[arg-type]
-        side=user.side,  # type: ignore[arg-type]
+        role=user.role,
+        side=user.side,
         regions=sorted(regions) if regions else [],
         profile=profile_service.own_profile(profile, user) if profile else None,
     )

@@ -16,6 +16,10 @@ from app.vocabulary import get_vocabulary
 
 router = APIRouter(tags=["profiel"])
 
+# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
+# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows).
+MAX_ID = 2**31 - 1
+
 
 @router.get(
     "/profiles/{user_id}",
@@ -26,6 +30,8 @@ router = APIRouter(tags=["profiel"])
     responses=problem_responses(401, 404),
 )
 def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> ProfileCard:
+    if not 1 <= user_id <= MAX_ID:
+        raise NotFound()
     owner = session.get(User, user_id)
     if owner is None or owner.is_deleted or owner.role != Role.participant:
         raise NotFound()

@@ -1,7 +1,7 @@
 """Profile models: what a participant writes, sees of themselves, and shows to others."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -113,7 +113,7 @@ class ProfileFields(BaseModel):
     discoverable: bool | None = None
 
 
-PROFILE_EXAMPLE = {
+PROFILE_EXAMPLE: dict[str, Any] = {
     "headline": "Docent natuurkunde",
     "organisation": "Erasmiaans Gymnasium",
     "organisation_type": "gymnasium",

@@ -1,8 +1,8 @@
 """Account request and response models."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.schemas.profiles import ProfileOwn
 
@@ -24,7 +24,8 @@ class RegisterIn(BaseModel):
 
     email: EmailStr
     password: str = Field(min_length=10, max_length=256)
-    name: str = Field(min_length=1, max_length=120)
+    # Stripped before the length check: a name of only spaces is no name.
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     side: SideLiteral
 
 

@@ -188,7 +188,7 @@ def coordinator_regions(session: Session, user: User) -> set[str] | None:
         return set()
     return set(
         session.scalars(
-            select(CoordinatorRegion.region).where(CoordinatorRegion.user_id == user.id)
+            select(col(CoordinatorRegion.region)).where(col(CoordinatorRegion.user_id) == user.id)
         )
     )
 
