@@ -41,6 +41,10 @@ os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["ENVIRONMENT"] = "test"
 os.environ["SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
 os.environ.pop("REDIS_URL", None)
+# Brute-force limits count per client address, and every test client shares one: generous
+# here; tests/test_rate_limits.py sets small ones.
+os.environ["REGISTRATIONS_PER_ADDRESS"] = "1000000"
+os.environ["LOGIN_ATTEMPTS_PER_ADDRESS"] = "1000000"
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer
 from sqlmodel import Column, Field, SQLModel
 
 from app.models._types import created_at_field, json_field
@@ -22,6 +22,7 @@ class Profile(SQLModel, table=True):
             "match_mode IN ('subject', 'surprise', 'balanced')", name="ck_profiles_mode"
         ),
         Index("ix_profiles_pool", "side", "complete", "discoverable"),
+        Index("ix_profiles_side_updated", "side", "updated_at"),
     )
 
     user_id: int = Field(
@@ -52,3 +53,15 @@ class Profile(SQLModel, table=True):
     complete: bool = False
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
+
+
+class FeatureVersion(SQLModel, table=True):
+    """One row per side, bumped in the same transaction as every change to that side's
+    profiles, so each API process can tell with one primary-key read whether its ranking
+    features are still current (see app/services/feature_store.py)."""
+
+    __tablename__ = "feature_versions"
+
+    side: str = Field(primary_key=True, max_length=16)
+    version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    deletions: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))

@@ -2,10 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from app import ratelimit
 from app.db import SessionDep
+from app.errors import Unauthorized
 from app.schemas.common import problem_responses
 from app.schemas.users import RefreshIn, RegisterIn, TokenOut, UserPublic
 from app.services import accounts
@@ -20,9 +22,10 @@ router = APIRouter(prefix="/auth", tags=["account"])
     summary="Registreren als docent of professional",
     description="Create a participant account. The email is unique regardless of case; "
     "the password needs at least 10 characters. Staff accounts are never self-registered.",
-    responses=problem_responses(409, 422),
+    responses=problem_responses(409, 422, 429),
 )
-def register(body: RegisterIn, session: SessionDep) -> UserPublic:
+def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
+    ratelimit.hit(ratelimit.registration_limit(), client_address(request))
     user = accounts.register(session=session, body=body)
     return UserPublic.model_validate(user, from_attributes=True)
 
@@ -33,11 +36,27 @@ def register(body: RegisterIn, session: SessionDep) -> UserPublic:
     summary="Inloggen (OAuth2 password flow)",
     description="Form fields `username` (your email) and `password`. Used by the Authorize "
     "button of /docs. Unknown email and wrong password get the same answer.",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 429),
 )
-def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep) -> TokenOut:
-    user = accounts.authenticate(session=session, email=form.username, password=form.password)
+def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, request: Request
+) -> TokenOut:
+    per_account, per_address = ratelimit.login_limits()
+    ratelimit.hit(per_address, client_address(request))
+    account = form.username.strip().lower()
+    ratelimit.check(per_account, account)
+    try:
+        user = accounts.authenticate(session=session, email=form.username, password=form.password)
+    except Unauthorized:
+        session.rollback()  # release SQLite's write lock before the counter takes it
+        ratelimit.hit(per_account, account)  # only failures count against the account
+        raise
     return accounts.issue_tokens(session=session, user=user)
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (behind a proxy: uvicorn's --proxy-headers sets it)."""
+    return request.client.host if request.client else "unknown"
 
 
 @router.post(

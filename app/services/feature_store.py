@@ -3,11 +3,12 @@
 Building features for 50 000 profiles takes about a second, so each API process keeps them
 ready and brings them up to date at the start of every feed request:
 
-1. one cheap query reads the side's fingerprint: `count(*)` and `max(updated_at)`;
+1. one primary-key read of the side's `feature_versions` row, which every profile change bumps
+   in its own transaction (`bump_version`);
 2. unchanged → use the arrays as they are;
 3. changed → re-read only profiles updated since the last watermark (minus a safety margin for
    transactions that committed late), and overwrite, add or deactivate their rows;
-4. fewer profiles than before (an account was erased) → rebuild from scratch.
+4. a profile was deleted (an account erased) → rebuild from scratch.
 
 So a profile changed through another process is seen on the next request: the cache holds
 nothing that the database does not say, only a faster shape of it. The feed also re-checks the
@@ -17,23 +18,43 @@ few profiles on the page it returns.
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from app import clock
 from app.matching.features import Participant, Pool, build_pool
-from app.models import Profile
+from app.models import FeatureVersion, Profile
 from app.vocabulary import get_vocabulary
 
 # Commits can land out of updated_at order across processes; re-read this far back.
 WATERMARK_MARGIN = timedelta(seconds=10)
 
 
-def participant_from(profile: Profile) -> Participant:
-    """Ranking features of a complete profile."""
+FEATURE_COLUMNS = (
+    "user_id",
+    "side",
+    "subjects",
+    "place",
+    "max_travel_km",
+    "hours_per_month",
+    "available_months",
+    "duration_months",
+    "goals",
+    "outcomes",
+    "match_mode",
+    "weights",
+    "education",
+)
+
+
+def participant_from(profile: Profile | Any) -> Participant:
+    """Ranking features of a complete profile (a Profile or a row with FEATURE_COLUMNS)."""
     place = get_vocabulary().places[profile.place or ""]
     weights = None
     if profile.weights:
@@ -70,8 +91,8 @@ class SideFeatures:
     active: npt.NDArray[np.bool_]
     row_of: dict[int, int]
     participants: dict[int, Participant]
-    count: int = 0
-    latest: datetime | None = None
+    version: tuple[int, int] = (0, 0)  # (changes, deletions) as last seen
+    latest: datetime | None = None  # newest updated_at among the rows read
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -86,37 +107,42 @@ class FeatureStore:
 
     def side(self, session: Session, side: str) -> SideFeatures:
         """The side's features, brought up to date with the database."""
-        count, latest = session.execute(
-            select(func.count(), func.max(Profile.updated_at)).where(col(Profile.side) == side)
-        ).one()
-        latest = clock.as_utc(latest) if latest is not None else None
+        stamp = session.get(FeatureVersion, side)
+        version = (stamp.version, stamp.deletions) if stamp else (0, 0)
         with self._lock:
             current = self._sides.get(side)
-            if current is None or count < current.count:
+            if current is None or current.version[1] != version[1]:
+                # First use, or a profile was deleted (an erased account): start afresh.
                 current = self._load_all(session, side)
-                current.count, current.latest = count, latest
+                current.version = version
                 self._sides[side] = current
                 return current
         with current.lock:
-            if count != current.count or latest != current.latest:
+            if current.version != version:
                 self._refresh(session, side, current)
-                current.count, current.latest = count, latest
+                current.version = version
         return current
 
     @staticmethod
     def _load_all(session: Session, side: str) -> SideFeatures:
-        rows = session.scalars(
-            select(Profile).where(
-                col(Profile.side) == side, col(Profile.complete), col(Profile.discoverable)
+        # Plain columns, not ORM objects: a cold start over 50 000 profiles stays quick.
+        columns = [getattr(Profile, name) for name in FEATURE_COLUMNS]
+        rows = session.execute(
+            select(*columns, col(Profile.updated_at)).where(
+                col(Profile.side) == side,
+                col(Profile.complete),
+                col(Profile.discoverable),
+                col(Profile.place).is_not(None),
             )
-        )
-        participants = {p.user_id: participant_from(p) for p in rows if rankable(p)}
+        ).all()
+        participants = {row.user_id: participant_from(row) for row in rows}
         ordered = list(participants.values())
         return SideFeatures(
             pool=build_pool(ordered),
             active=np.ones(len(ordered), dtype=bool),
             row_of={p.user_id: i for i, p in enumerate(ordered)},
             participants=participants,
+            latest=max((clock.as_utc(row.updated_at) for row in rows), default=None),
         )
 
     @staticmethod
@@ -126,6 +152,9 @@ class FeatureStore:
             query = query.where(col(Profile.updated_at) >= features.latest - WATERMARK_MARGIN)
         added: list[Participant] = []
         for profile in session.scalars(query):
+            updated = clock.as_utc(profile.updated_at)
+            if features.latest is None or updated > features.latest:
+                features.latest = updated
             row = features.row_of.get(profile.user_id)
             if not rankable(profile):
                 features.participants.pop(profile.user_id, None)
@@ -151,6 +180,23 @@ class FeatureStore:
             features.active = np.concatenate((features.active, np.ones(len(added), dtype=bool)))
             for offset, participant in enumerate(added):
                 features.row_of[participant.user_id] = start + offset
+
+
+def bump_version(session: Session, side: str, *, deletion: bool = False) -> None:
+    """Record, in the caller's transaction, that a profile of this side changed."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    deleted = 1 if deletion else 0
+    statement = insert(FeatureVersion).values(side=side, version=1, deletions=deleted)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["side"],
+            set_={
+                "version": col(FeatureVersion.version) + 1,
+                "deletions": col(FeatureVersion.deletions) + deleted,
+            },
+        )
+    )
 
 
 def _overwrite_row(pool: Pool, row: int, single: Pool) -> None:

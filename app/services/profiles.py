@@ -18,6 +18,7 @@ from app.schemas.profiles import (
     ProfilePut,
     Weights,
 )
+from app.services.feature_store import bump_version
 from app.vocabulary import get_vocabulary
 
 REQUIRED_FOR_COMPLETE = (
@@ -88,6 +89,7 @@ def put_profile(*, session: Session, user: User, body: ProfilePut) -> Profile:
     profile = session.get(Profile, user.id) or Profile(user_id=user.id, side=user.side)
     _apply(profile, _body_data(body, replace=True), side=user.side)
     session.add(profile)
+    bump_version(session, user.side)
     session.commit()
     session.refresh(profile)
     return profile
@@ -99,6 +101,7 @@ def patch_profile(*, session: Session, user: User, body: ProfilePatch) -> Profil
     profile = session.get(Profile, user.id) or Profile(user_id=user.id, side=user.side)
     _apply(profile, _body_data(body, replace=False), side=user.side)
     session.add(profile)
+    bump_version(session, user.side)
     session.commit()
     session.refresh(profile)
     return profile
