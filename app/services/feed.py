@@ -67,8 +67,8 @@ def build_feed(*, session: Session, user: User, limit: int, cursor: str | None) 
     """Rank the other side's discoverable profiles for me and return one page."""
     assert user.id is not None
     me = session.get(Profile, user.id)
-    if me is None or not me.complete or not rankable(me):
-        raise Conflict(PROFILE_INCOMPLETE)
+    if me is None or not me.complete or not me.place:
+        raise Conflict(PROFILE_INCOMPLETE)  # a paused (not discoverable) profile may browse
     after = _parse_cursor(cursor)
     other_side = "professional" if user.side == "teacher" else "teacher"
     features = store.side(session, other_side)
