@@ -23,7 +23,9 @@ from app.matching.scoring import rank_page  # noqa: E402
 from app.vocabulary import get_vocabulary  # noqa: E402
 
 
-def synthetic(n: int, side: str, rng: random.Random, region: str | None = None) -> list[Participant]:
+def synthetic(
+    n: int, side: str, rng: random.Random, region: str | None = None
+) -> list[Participant]:
     vocab = get_vocabulary()
     places = [p for p in vocab.places.values() if region is None or p.region == region]
     group = "school" if side == "teacher" else "field"

@@ -90,7 +90,6 @@ class SideFeatures:
     pool: Pool
     active: npt.NDArray[np.bool_]
     row_of: dict[int, int]
-    participants: dict[int, Participant]
     version: tuple[int, int] = (0, 0)  # (changes, deletions) as last seen
     latest: datetime | None = None  # newest updated_at among the rows read
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -135,14 +134,16 @@ class FeatureStore:
                 col(Profile.place).is_not(None),
             )
         ).all()
-        participants = {row.user_id: participant_from(row) for row in rows}
-        ordered = list(participants.values())
+        # Only the packed arrays are kept; a page's Participant objects are rebuilt from its
+        # few profiles (50 000 Python objects would cost more memory than the arrays).
+        latest = max((clock.as_utc(row.updated_at) for row in rows), default=None)
+        ordered = list({row.user_id: participant_from(row) for row in rows}.values())
+        del rows
         return SideFeatures(
             pool=build_pool(ordered),
             active=np.ones(len(ordered), dtype=bool),
             row_of={p.user_id: i for i, p in enumerate(ordered)},
-            participants=participants,
-            latest=max((clock.as_utc(row.updated_at) for row in rows), default=None),
+            latest=latest,
         )
 
     @staticmethod
@@ -157,12 +158,10 @@ class FeatureStore:
                 features.latest = updated
             row = features.row_of.get(profile.user_id)
             if not rankable(profile):
-                features.participants.pop(profile.user_id, None)
                 if row is not None:
                     features.active[row] = False
                 continue
             participant = participant_from(profile)
-            features.participants[profile.user_id] = participant
             if row is None:
                 added.append(participant)
             else:

@@ -95,12 +95,10 @@ def build_feed(*, session: Session, user: User, limit: int, cursor: str | None) 
     users = {u.id: u for u in session.scalars(select(User).where(col(User.id).in_(page_ids)))}
     items = []
     for position, user_id in enumerate(page_ids):
-        candidate = features.participants.get(user_id)
         profile, owner = profiles.get(user_id), users.get(user_id)
-        if candidate is None or profile is None or owner is None:
+        if profile is None or owner is None or not rankable(profile) or owner.is_deleted:
             continue
-        if not rankable(profile) or owner.is_deleted:
-            continue
+        candidate = participant_from(profile)
         items.append(
             FeedItem(
                 user=owner,

@@ -1,0 +1,293 @@
+"""Load benchmark: swipes and feeds against the real API, beside the framework's ceiling.
+
+    .venv/bin/python bench/load.py --participants 10000 --workers 2 --duration 20 \
+        [--connections 32] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+Needs `wrk` (Debian package `wrk`). Steps, all in one run so the figures are comparable:
+1. creates the database `jobtinder_load` on the server, migrates it, seeds N participants;
+2. starts the API (`uvicorn app.main:app --workers W`) and a bare FastAPI app with the same
+   settings (bench/ceiling_app.py);
+3. drives each with wrk: the ceiling (GET /ceiling), swipes (POST /api/v1/swipes, every
+   request a distinct swiper/target pair, like or pass), feeds (GET /api/v1/feed, many users);
+4. prints throughput, p50/p95/p99 latency, errors (non-2xx and socket errors), each endpoint's
+   throughput as a fraction of the ceiling, and the peak memory (VmHWM) of every worker.
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, make_url, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LUA_COMMON = r"""
+local i = 0
+local thread_id = 0
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("thread_id", counter)
+end
+function init(args)
+  i = thread_id
+end
+function done(summary, latency, requests)
+  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout + summary.errors.status
+  io.write(string.format("RESULT %d %.3f %.3f %.3f %.3f %d\n", summary.requests,
+    summary.duration / 1e6, latency:percentile(50) / 1e3, latency:percentile(95) / 1e3,
+    latency:percentile(99) / 1e3, errors))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare_database(url: str, participants: int) -> str:
+    parsed = make_url(url).set(drivername="postgresql+psycopg")
+    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text('DROP DATABASE IF EXISTS "jobtinder_load" WITH (FORCE)'))
+        conn.execute(text('CREATE DATABASE "jobtinder_load"'))
+    admin.dispose()
+    target = parsed.set(database="jobtinder_load").render_as_string(hide_password=False)
+    env = os.environ | {"DATABASE_URL": target}
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, cwd=ROOT)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "app.cli", "seed", "--participants", str(participants)],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    print(f"seeded {participants} participants in {time.perf_counter() - start:.1f} s")
+    return target
+
+
+def start_server(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            app,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(
+                f"http://127.0.0.1:{port}/healthz"
+                if "main" in app
+                else f"http://127.0.0.1:{port}/ceiling",
+                timeout=1,
+            )
+            return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{app} did not start")
+
+
+def worker_peak_mb(process: subprocess.Popen[bytes]) -> list[float]:
+    out = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True)
+    peaks = []
+    for pid in out.stdout.split():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        match = re.search(r"VmHWM:\s+(\d+) kB", status)
+        if match:
+            peaks.append(int(match.group(1)) / 1024)
+    return peaks
+
+
+def run_wrk(url: str, script: str, duration: int, connections: int) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            handle.name,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    os.unlink(handle.name)
+    line = next(row for row in result.stdout.splitlines() if row.startswith("RESULT"))
+    requests, seconds, p50, p95, p99, errors = line.split()[1:]
+    return {
+        "rps": int(requests) / float(seconds),
+        "p50": float(p50),
+        "p95": float(p95),
+        "p99": float(p99),
+        "errors": int(errors),
+        "requests": int(requests),
+    }
+
+
+def lua_table(rows: list[str]) -> str:
+    return "{" + ",".join(rows) + "}"
+
+
+def swipe_script(pairs: list[tuple[str, int, str]]) -> str:
+    rows = [f'{{"{token}",{target},"{decision}"}}' for token, target, decision in pairs]
+    return (
+        LUA_COMMON
+        + f"""
+local pairs_ = {lua_table(rows)}
+local n = #pairs_
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+function request()
+  i = i + 2
+  local p = pairs_[(i % n) + 1]
+  wrk.headers["Authorization"] = "Bearer " .. p[1]
+  return wrk.format(nil, "/api/v1/swipes", nil,
+    '{{"target_id":' .. p[2] .. ',"decision":"' .. p[3] .. '"}}')
+end
+"""
+    )
+
+
+def feed_script(tokens: list[str]) -> str:
+    rows = [f'"{t}"' for t in tokens]
+    return (
+        LUA_COMMON
+        + f"""
+local tokens = {lua_table(rows)}
+local n = #tokens
+function request()
+  i = i + 2
+  wrk.headers["Authorization"] = "Bearer " .. tokens[(i % n) + 1]
+  return wrk.format("GET", "/api/v1/feed?limit=20")
+end
+"""
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--participants", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    )
+    args = parser.parse_args()
+
+    secret = "bench-secret-key-0123456789abcdef0123456789"
+    os.environ["SECRET_KEY"] = secret
+    os.environ["ACCESS_TOKEN_MINUTES"] = "600"
+    url = prepare_database(args.database_url, args.participants)
+    os.environ["DATABASE_URL"] = url
+    env = os.environ | {"LIKES_PER_DAY": "100000", "ENVIRONMENT": "development"}
+
+    from app.models import Profile
+    from app.tokens import create_access_token
+
+    engine = create_engine(url.replace("postgresql+psycopg", "postgresql+psycopg", 1))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Profile.user_id, Profile.side).where(Profile.complete, Profile.discoverable)
+        ).all()
+    engine.dispose()
+    teachers = [uid for uid, side in rows if side == "teacher"]
+    pros = [uid for uid, side in rows if side == "professional"]
+    rng = random.Random(1)
+    tokens = {uid: create_access_token(uid)[0] for uid in teachers + pros}
+    # Distinct swiper/target pairs of opposite sides, never repeated in a run.
+    pairs: list[tuple[str, int, str]] = []
+    for _ in range(60_000):
+        if rng.random() < 0.5:
+            swiper, target = rng.choice(teachers), rng.choice(pros)
+        else:
+            swiper, target = rng.choice(pros), rng.choice(teachers)
+        pairs.append((tokens[swiper], target, rng.choice(("like", "pass"))))
+    unique = {(p[0], p[1]): p for p in pairs}
+    pairs = list(unique.values())
+
+    api_port, ceiling_port = free_port(), free_port()
+    api = start_server("app.main:app", api_port, args.workers, env)
+    ceiling = start_server("bench.ceiling_app:app", ceiling_port, args.workers, env)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        results["ceiling"] = run_wrk(
+            f"http://127.0.0.1:{ceiling_port}/ceiling", LUA_COMMON, args.duration, args.connections
+        )
+        results["swipe"] = run_wrk(
+            f"http://127.0.0.1:{api_port}", swipe_script(pairs), args.duration, args.connections
+        )
+        feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, 2000)]
+        results["feed"] = run_wrk(
+            f"http://127.0.0.1:{api_port}",
+            feed_script(feed_tokens),
+            args.duration,
+            args.connections,
+        )
+        memory = worker_peak_mb(api)
+    finally:
+        api.terminate()
+        ceiling.terminate()
+        api.wait(30)
+        ceiling.wait(30)
+
+    ceiling_rps = results["ceiling"]["rps"]
+    print(
+        f"\nparticipants={args.participants} workers={args.workers} "
+        f"connections={args.connections} duration={args.duration}s"
+    )
+    print(
+        f"{'endpoint':<9} {'req/s':>9} {'of ceiling':>10} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'errors':>7}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:<9} {r['rps']:>9.0f} {r['rps'] / ceiling_rps:>10.1%} {r['p50']:>8.1f} "
+            f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f}"
+        )
+    print("peak memory per API worker (MB): " + ", ".join(f"{m:.0f}" for m in memory))
+    print(json.dumps({k: {kk: round(vv, 2) for kk, vv in v.items()} for k, v in results.items()}))
+
+
+if __name__ == "__main__":
+    main()
