@@ -58,7 +58,7 @@ def synthetic(
 
 
 def nbytes(pool: Pool) -> int:
-    return sum(getattr(pool, name).nbytes for name in Pool.__slots__)  # type: ignore[attr-defined]
+    return sum(getattr(pool, name).nbytes for name in Pool.__slots__)
 
 
 def pct(values: list[float], q: float) -> float:

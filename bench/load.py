@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, make_url, select, text
+from sqlmodel import col
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -228,7 +229,9 @@ def main() -> None:
     engine = create_engine(url.replace("postgresql+psycopg", "postgresql+psycopg", 1))
     with engine.connect() as conn:
         rows = conn.execute(
-            select(Profile.user_id, Profile.side).where(Profile.complete, Profile.discoverable)
+            select(col(Profile.user_id), col(Profile.side)).where(
+                col(Profile.complete), col(Profile.discoverable)
+            )
         ).all()
     engine.dispose()
     teachers = [uid for uid, side in rows if side == "teacher"]
