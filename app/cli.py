@@ -1,4 +1,4 @@
-"""The `jobtinder` console script: migrate, serve, create-user, seed."""
+"""The `jobtinder` console script: migrate, serve, create-user, seed, tick."""
 
 import argparse
 import os
@@ -79,6 +79,15 @@ def _seed(args: argparse.Namespace) -> None:
     print(f"seeded {count} participants (password for every demo account: see README)")
 
 
+def _tick() -> None:
+    from app.db import new_session
+    from app.services.time_events import tick
+
+    with new_session(write=True) as session:
+        result = tick(session=session)
+    print(f"completed {result.completed} match(es), sent {result.notified} notification(s)")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="jobtinder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     seed.add_argument("--participants", type=int, default=200)
     seed.add_argument("--seed", type=int, default=2016, help="random seed (same seed, same data)")
 
+    sub.add_parser(
+        "tick",
+        help="store completions and send due reminders (idempotent; optional, e.g. hourly cron)",
+    )
+
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -112,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
         _create_user(args)
     elif args.command == "seed":
         _seed(args)
+    elif args.command == "tick":
+        _tick()
 
 
 if __name__ == "__main__":

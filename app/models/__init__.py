@@ -2,9 +2,10 @@
 
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
-from app.models.profiles import Profile
+from app.models.profiles import FeatureVersion, Profile
 from app.models.ratelimits import RateLimitCounter
 from app.models.swipes import Block, Swipe
+from app.models.trajectory import Evaluation, Meeting, Plan
 from app.models.users import FORMER_PARTICIPANT, CoordinatorRegion, RefreshToken, Role, Side, User
 
 __all__ = [
@@ -12,10 +13,14 @@ __all__ = [
     "ONGOING",
     "Block",
     "CoordinatorRegion",
+    "Evaluation",
+    "FeatureVersion",
     "Match",
     "MatchOrigin",
     "MatchStatus",
+    "Meeting",
     "Notification",
+    "Plan",
     "Profile",
     "RateLimitCounter",
     "RefreshToken",

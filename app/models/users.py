@@ -42,6 +42,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     side: str | None = Field(default=None, max_length=16)
     created_at: datetime = created_at_field()
+    last_login_at: datetime | None = utc_column()  # for the retention of inactive accounts
     deleted_at: datetime | None = utc_column()
 
     @property

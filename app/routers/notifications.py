@@ -12,6 +12,7 @@ from app.schemas.common import Page, problem_responses
 from app.schemas.notifications import NotificationOut
 from app.security import CurrentUser
 from app.services import notifications as service
+from app.services.time_events import emit_due_notifications
 
 router = APIRouter(prefix="/notifications", tags=["meldingen"])
 
@@ -21,7 +22,9 @@ router = APIRouter(prefix="/notifications", tags=["meldingen"])
     response_model=Page[NotificationOut],
     summary="Mijn meldingen",
     description="Newest first. Types: match_created, coordinator_match, partner_confirmed, "
-    "match_active, match_ended, trial_ending, behind_schedule.",
+    "match_active, match_ended (neutral: never the reason), trial_ending (a few days before "
+    "the trial ends), behind_schedule (hours lag the plan's pace; at most once a week). "
+    "Time-based ones that have come due are added when you ask, never twice.",
     responses=problem_responses(401, 422),
 )
 def list_notifications(
@@ -31,8 +34,10 @@ def list_notifications(
     unread: Annotated[bool | None, Query(description="Only unread (true) or read (false)")] = None,
 ) -> Page[NotificationOut]:
     assert user.id is not None
+    user_id, after_id = user.id, page.after_id()  # a bad cursor is rejected before any write
+    emit_due_notifications(session=session, user_id=user_id)
     rows = service.list_notifications(
-        session=session, user_id=user.id, after_id=page.after_id(), limit=page.limit, unread=unread
+        session=session, user_id=user_id, after_id=after_id, limit=page.limit, unread=unread
     )
     more = len(rows) > page.limit
     rows = rows[: page.limit]

@@ -1,6 +1,6 @@
 """Accounts: registration, login, refresh-token rotation, export and erasure (AVG)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
@@ -26,6 +26,7 @@ from app.models import (
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import hash_password, verify_password
 from app.services import matches as match_service
+from app.services import trajectory
 
 
 def normalise_email(email: str) -> str:
@@ -59,6 +60,7 @@ def create_user(
     session.add(user)
     try:
         session.flush()
+        assert user.id is not None
         for region in sorted(set(regions or [])):
             session.add(CoordinatorRegion(user_id=user.id, region=region))
         session.commit()
@@ -125,7 +127,7 @@ def rotate_refresh_token(*, session: Session, refresh_token: str) -> TokenOut:
             col(RefreshToken.expires_at) > now,
         )
         .values(used_at=now)
-        .returning(RefreshToken.user_id, RefreshToken.family)
+        .returning(col(RefreshToken.user_id), col(RefreshToken.family))
     ).first()
     if claimed is None:
         stored = session.get(RefreshToken, token_hash)
@@ -138,6 +140,18 @@ def rotate_refresh_token(*, session: Session, refresh_token: str) -> TokenOut:
         session.rollback()
         raise Unauthorized(REFRESH_INVALID)
     return issue_tokens(session=session, user=user, family=claimed.family)
+
+
+def _iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with its offset (SQLite hands back naive datetimes)."""
+    return clock.as_utc(moment).isoformat()
+
+
+def _profile_export(profile: Profile) -> dict[str, Any]:
+    data = profile.model_dump(mode="json")
+    data["created_at"] = _iso(profile.created_at)
+    data["updated_at"] = _iso(profile.updated_at)
+    return data
 
 
 def export_data(*, session: Session, user: User) -> dict[str, Any]:
@@ -161,23 +175,24 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
             "name": user.name,
             "role": user.role,
             "side": user.side,
-            "created_at": clock.as_utc(user.created_at).isoformat(),
+            "created_at": _iso(user.created_at),
         },
-        "profile": profile.model_dump(mode="json") if profile else None,
+        "profile": _profile_export(profile) if profile else None,
         "swipes": [
-            {"target_id": s.target_id, "decision": s.decision, "created_at": str(s.created_at)}
+            {"target_id": s.target_id, "decision": s.decision, "created_at": _iso(s.created_at)}
             for s in session.scalars(select(Swipe).where(col(Swipe.swiper_id) == user.id))
         ],
         "blocks": [
-            {"user_id": b.blocked_id, "created_at": str(b.created_at)}
+            {"user_id": b.blocked_id, "created_at": _iso(b.created_at)}
             for b in session.scalars(select(Block).where(col(Block.blocker_id) == user.id))
         ],
         "matches": my_matches,
+        **trajectory.export_for(session, user.id),  # meetings, my own evaluations
         "notifications": [
             {
                 "id": n.id,
                 "type": n.type,
-                "created_at": str(n.created_at),
+                "created_at": _iso(n.created_at),
                 "data": n.data,
                 "read": n.read_at is not None,
             }
@@ -208,12 +223,29 @@ def erase_account(*, session: Session, user: User) -> None:
     session.execute(delete(RefreshToken).where(col(RefreshToken.user_id) == user.id))
     session.execute(delete(Notification).where(col(Notification.user_id) == user.id))
     session.execute(delete(CoordinatorRegion).where(col(CoordinatorRegion.user_id) == user.id))
+    partner_ids = set()
     for match in session.scalars(select(Match).where(match_service.involving(user.id))):
+        partner_ids.add(match.partner_of(user.id))
         if match.ended_by_id == user.id:
             match.exit_note = None  # my own words go too
+    _forget_name_in_notifications(session, user_id=user.id, recipients=partner_ids)
+    trajectory.erase_for(session, user.id)  # my evaluation answers and meeting notes
     user.email = None
     user.password_hash = None
     user.name = FORMER_PARTICIPANT
     user.deleted_at = clock.now()
     session.add(user)
     session.commit()
+
+
+def _forget_name_in_notifications(session: Session, *, user_id: int, recipients: set[int]) -> None:
+    """Partners' notifications that named me (e.g. match_created) now say 'former participant'."""
+    if not recipients:
+        return
+    notes = session.scalars(
+        select(Notification).where(col(Notification.user_id).in_(sorted(recipients)))
+    )
+    for note in notes:
+        if note.data.get("partner_id") == user_id and "partner_name" in note.data:
+            note.data = note.data | {"partner_name": FORMER_PARTICIPANT}  # new dict: marks dirty
+            session.add(note)

@@ -2,14 +2,16 @@
 
 Time-based transitions are derived on read from the stored dates, so every API process agrees
 without a scheduler: an `active` match whose `ends_at` has passed *is* completed
-(`effective_status`), and queries filter with the same rule (`status_clause`).
+(`effective_status`), and queries filter with the same rule (`status_clause`). `jobtinder tick`
+may store that completion later (`persist_completions`); nothing depends on it. Completion by
+both final evaluations is stored with the second one (`complete_match`).
 """
 
 import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlmodel import Session, col
 
 from app import clock
@@ -130,7 +132,7 @@ def confirmations(match: Match, user_id: int) -> Confirmations:
 def confirm_match(*, session: Session, match: Match, by: User) -> Match:
     """I want to continue after the trial; when both have confirmed the match becomes active."""
     assert by.id is not None and match.id is not None
-    _lock_match(session, match)
+    lock_match(session, match)
     now = clock.now()
     is_teacher = by.id == match.teacher_id
     already = match.teacher_confirmed_at if is_teacher else match.professional_confirmed_at
@@ -185,7 +187,7 @@ def exit_match(
     *, session: Session, match: Match, by: User, reason: str | None, note: str | None
 ) -> Match:
     """The no-hard-feelings exit (exit-kaart): one call, any time, no reason needed."""
-    _lock_match(session, match)
+    lock_match(session, match)
     if effective_status(match) not in (MatchStatus.trial, MatchStatus.active):
         raise Conflict(MATCH_NOT_ONGOING)
     end_match(session=session, match=match, by=by, reason=reason, note=note)
@@ -194,10 +196,29 @@ def exit_match(
     return match
 
 
-def _lock_match(session: Session, match: Match) -> None:
+def lock_match(session: Session, match: Match) -> None:
     """Re-read the match under a row lock so concurrent confirm/exit calls serialise."""
     if session.get_bind().dialect.name != "sqlite":
         session.refresh(match, with_for_update=True)
+
+
+def complete_match(*, session: Session, match: Match) -> None:
+    """Store `completed` (in the caller's transaction): both filed the final evaluation."""
+    now = clock.now()
+    match.status = MatchStatus.completed.value
+    match.completed_at = min(now, clock.as_utc(match.ends_at))
+    session.add(match)
+
+
+def persist_completions(*, session: Session, now: datetime) -> int:
+    """Store `completed` for active matches past `ends_at` (idempotent; reads derive it anyway)."""
+    result = session.execute(
+        update(Match)
+        .where(col(Match.status) == MatchStatus.active.value, col(Match.ends_at) <= now)
+        .values(status=MatchStatus.completed.value, completed_at=col(Match.ends_at))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def list_matches(

@@ -1,8 +1,16 @@
-"""Notifications: written in the same transaction as the event they report."""
+"""Notifications: written in the same transaction as the event they report.
 
+Time-based ones (trial ending, behind schedule) have no event to ride on: they are emitted
+when due, by whichever process notices first, with a `dedupe_key` so the same one is never
+stored twice (`notify_once`).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app import clock
@@ -20,6 +28,54 @@ def notify(
 ) -> None:
     """Queue a notification in the current transaction (the caller commits)."""
     session.add(Notification(user_id=user_id, type=type_, data=data, dedupe_key=dedupe_key))
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A notification that is due, identified by its dedupe key."""
+
+    user_id: int
+    type_: str
+    data: dict[str, Any]
+    dedupe_key: str
+
+
+def pending(session: Session, due: Sequence[Due]) -> list[Due]:
+    """Those not stored yet (a read: most calls find nothing to do)."""
+    if not due:
+        return []
+    keys = [d.dedupe_key for d in due]
+    stored = set(
+        session.scalars(
+            select(col(Notification.dedupe_key)).where(col(Notification.dedupe_key).in_(keys))
+        )
+    )
+    return [d for d in due if d.dedupe_key not in stored]
+
+
+def notify_once(session: Session, due: Sequence[Due]) -> int:
+    """Insert, skipping any whose key is already stored; how many were new (caller commits).
+
+    INSERT ... ON CONFLICT DO NOTHING: several processes emitting the same notification at
+    the same moment neither duplicate it nor fail.
+    """
+    if not due:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = clock.now()
+    rows = [
+        {
+            "user_id": d.user_id,
+            "type": d.type_,
+            "data": d.data,
+            "dedupe_key": d.dedupe_key,
+            "created_at": now,
+        }
+        for d in due
+    ]
+    statement = dialect.insert(Notification).values(rows)
+    result = session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
 def list_notifications(

@@ -1,0 +1,314 @@
+"""The trajectory of a match: plan, meetings, progress, evaluations.
+
+Only the two partners reach these; coordinators of their region may read (403 on writes);
+everyone else gets 404.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Depends, status
+
+from app import clock
+from app.db import SessionDep
+from app.errors import Forbidden, Invalid, NotFound
+from app.models import Evaluation, Match, Meeting, Plan, Role, User
+from app.pagination import PageDep, decode_cursor, encode_cursor
+from app.routers.matches import MAX_ID
+from app.schemas.common import Page, problem_responses
+from app.schemas.trajectory import (
+    EvaluationIn,
+    EvaluationOut,
+    FinalAnswers,
+    MeetingIn,
+    MeetingOut,
+    MidtermAnswers,
+    PlanIn,
+    PlanOut,
+    ProgressOut,
+)
+from app.security import CurrentUser
+from app.services import trajectory as service
+from app.services.coordinator import match_in_scope, scope_of
+
+router = APIRouter(prefix="/matches", tags=["traject"])
+
+READ_ONLY = "Coordinators can follow a trajectory but not change it."
+WHO = (
+    " Only the two partners; coordinators of their region may read (403 on changes); "
+    "anyone else gets 404."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    match: Match
+    viewer: User
+    is_partner: bool  # False: a coordinator of the pair's region, read-only
+
+
+def match_access(match_id: int, user: CurrentUser, session: SessionDep) -> Access:
+    """The match for one of its partners, or read-only for a coordinator of its region."""
+    if not 1 <= match_id <= MAX_ID or user.id is None:
+        raise NotFound()
+    match = session.get(Match, match_id)
+    if match is None:
+        raise NotFound()
+    if match.involves(user.id):
+        return Access(match, user, is_partner=True)
+    if user.role in (Role.coordinator, Role.admin):
+        match_in_scope(session, scope_of(session, user), match_id)  # 404 outside my regions
+        return Access(match, user, is_partner=False)
+    raise NotFound()
+
+
+def partner_access(access: Annotated[Access, Depends(match_access)]) -> Access:
+    """Only the partners change a trajectory."""
+    if not access.is_partner:
+        raise Forbidden(READ_ONLY)
+    return access
+
+
+ReadAccess = Annotated[Access, Depends(match_access)]
+WriteAccess = Annotated[Access, Depends(partner_access)]
+
+
+# --- plan ---------------------------------------------------------------------------------------
+
+
+def _plan_out(plan: Plan, stored: bool, access: Access) -> PlanOut:
+    match, viewer_id = access.match, access.viewer.id
+    mine = partner = None
+    if access.is_partner:
+        is_teacher = viewer_id == match.teacher_id
+        mine = plan.teacher_goals if is_teacher else plan.professional_goals
+        partner = plan.professional_goals if is_teacher else plan.teacher_goals
+    return PlanOut(
+        match_id=match.id or 0,
+        my_goals=mine,
+        partner_goals=partner,
+        teacher_goals=plan.teacher_goals,
+        professional_goals=plan.professional_goals,
+        joint_goals=plan.joint_goals,
+        planned_meetings=plan.planned_meetings,
+        hours_target=plan.hours_target,
+        planned_activities=plan.planned_activities,
+        start_date=plan.start_date,
+        planned_end=plan.planned_end,
+        stored=stored,
+        updated_at=clock.as_utc(plan.updated_at) if stored else None,
+        updated_by_id=plan.updated_by_id if stored else None,
+    )
+
+
+@router.get(
+    "/{match_id}/plan",
+    response_model=PlanOut,
+    summary="Plan van het koppel",
+    description="Goals (mine, my partner's, joint), planned meetings, hours target and planned "
+    "activities, start and planned end. Until one of the partners stores a plan, a default "
+    "derived from the match and both profiles is returned (`stored: false`)." + WHO,
+    responses=problem_responses(401, 404),
+)
+def read_plan(access: ReadAccess, session: SessionDep) -> PlanOut:
+    plan, stored = service.get_plan(session, access.match)
+    return _plan_out(plan, stored, access)
+
+
+@router.put(
+    "/{match_id}/plan",
+    response_model=PlanOut,
+    summary="Plan vastleggen",
+    description="Store the plan (werkafspraken). Either partner may; `my_goals` sets only my "
+    "own goals (left out: unchanged). `planned_end` must be 3–6 months after `start_date` and "
+    "in the future; it becomes the match's `ends_at`. 409 once the match has ended or "
+    "completed." + WHO,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def put_plan(access: WriteAccess, session: SessionDep, body: PlanIn) -> PlanOut:
+    plan = service.put_plan(session=session, match=access.match, by=access.viewer, body=body)
+    return _plan_out(plan, True, access)
+
+
+# --- meetings -----------------------------------------------------------------------------------
+
+
+def _meeting_out(meeting: Meeting, viewer: User) -> MeetingOut:
+    return MeetingOut(
+        id=meeting.id or 0,
+        date=meeting.held_on,
+        hours=meeting.hours,
+        activity=meeting.activity,
+        note=meeting.note,
+        logged_by_id=meeting.logged_by_id,
+        logged_by_me=meeting.logged_by_id is not None and meeting.logged_by_id == viewer.id,
+        created_at=clock.as_utc(meeting.created_at),
+    )
+
+
+@router.post(
+    "/{match_id}/meetings",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MeetingOut,
+    summary="Ontmoeting vastleggen",
+    description="Log a meeting or activity: its date (not in the future, not before the "
+    "match), hours (0.5–12), activity code and an optional note. Either partner can log; "
+    "409 unless the match is in its trial or active." + WHO,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def log_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> MeetingOut:
+    meeting = service.log_meeting(session=session, match=access.match, by=access.viewer, body=body)
+    return _meeting_out(meeting, access.viewer)
+
+
+def _meeting_position(cursor: str | None) -> tuple[date, int] | None:
+    if cursor is None:
+        return None
+    position = decode_cursor(cursor)
+    try:
+        held_on, meeting_id = position
+        if not isinstance(held_on, str) or not isinstance(meeting_id, int):
+            raise ValueError
+        return date.fromisoformat(held_on), meeting_id
+    except ValueError:
+        raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from None
+
+
+@router.get(
+    "/{match_id}/meetings",
+    response_model=Page[MeetingOut],
+    summary="Ontmoetingen",
+    description="The pair's meetings, newest first." + WHO,
+    responses=problem_responses(401, 404, 422),
+)
+def list_meetings(access: ReadAccess, session: SessionDep, page: PageDep) -> Page[MeetingOut]:
+    rows = service.list_meetings(
+        session=session,
+        match=access.match,
+        after=_meeting_position(page.cursor),
+        limit=page.limit,
+    )
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    last = rows[-1] if rows else None
+    return Page[MeetingOut](
+        items=[_meeting_out(m, access.viewer) for m in rows],
+        next_cursor=encode_cursor([last.held_on.isoformat(), last.id]) if more and last else None,
+    )
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{match_id}/progress",
+    response_model=ProgressOut,
+    summary="Voortgang",
+    description="Hours logged against the target, meetings, the hours expected by today at "
+    "the plan's pace and whether the pair is on track (at least 75% of that, always in the "
+    "first two weeks). Of participants under ~10 hours none reached their goals: falling "
+    "behind shows here early." + WHO,
+    responses=problem_responses(401, 404),
+)
+def read_progress(access: ReadAccess, session: SessionDep) -> ProgressOut:
+    current = service.progress(session, access.match)
+    return ProgressOut(
+        hours_logged=current.hours_logged,
+        hours_target=current.hours_target,
+        meetings=current.meetings,
+        planned_meetings=current.planned_meetings,
+        expected_hours_by_now=current.expected_hours_by_now,
+        on_track=current.on_track,
+        behind_by_hours=current.behind_by_hours,
+        start_date=current.start_date,
+        planned_end=current.planned_end,
+    )
+
+
+# --- evaluations --------------------------------------------------------------------------------
+
+
+def _answers(evaluation: Evaluation) -> MidtermAnswers | FinalAnswers | None:
+    if not evaluation.answers:  # erased with the author's account
+        return None
+    model = MidtermAnswers if evaluation.kind == "midterm" else FinalAnswers
+    return model.model_validate(evaluation.answers)
+
+
+def _evaluation_out(
+    match: Match,
+    viewer: User,
+    author_id: int,
+    kind: Literal["midterm", "final"],
+    evaluation: Evaluation | None,
+    *,
+    show_answers: bool,
+) -> EvaluationOut:
+    return EvaluationOut(
+        kind=kind,
+        author_id=author_id,
+        author_side="teacher" if author_id == match.teacher_id else "professional",
+        mine=author_id == viewer.id,
+        filed=evaluation is not None,
+        created_at=clock.as_utc(evaluation.created_at) if evaluation else None,
+        answers=_answers(evaluation) if evaluation and show_answers else None,
+    )
+
+
+@router.post(
+    "/{match_id}/evaluations",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EvaluationOut,
+    summary="Evaluatie invullen",
+    description="File my midterm (tussenmeting, during trial or active: 1–5 scales) or final "
+    "evaluation (nameting, once active or completed). Once per kind: 409 on the second. The "
+    "answers are private to me and the coordinators; my partner sees only that I filed. When "
+    "both have filed the final evaluation, an active match is completed." + WHO,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def file_evaluation(
+    access: WriteAccess, session: SessionDep, body: Annotated[EvaluationIn, Body()]
+) -> EvaluationOut:
+    evaluation = service.file_evaluation(
+        session=session, match=access.match, by=access.viewer, body=body
+    )
+    return _evaluation_out(
+        access.match,
+        access.viewer,
+        evaluation.author_id,
+        body.kind,
+        evaluation,
+        show_answers=True,
+    )
+
+
+@router.get(
+    "/{match_id}/evaluations",
+    response_model=Page[EvaluationOut],
+    summary="Evaluaties",
+    description="Four entries: each partner's midterm and final, with `filed`. A partner sees "
+    "their own answers and only whether the other filed; coordinators see all answers. Mine "
+    "first (coordinators: teacher first); never more than one page." + WHO,
+    responses=problem_responses(401, 404),
+)
+def list_evaluations(access: ReadAccess, session: SessionDep) -> Page[EvaluationOut]:
+    match, viewer = access.match, access.viewer
+    filed = {(e.author_id, e.kind): e for e in service.evaluations_of(session, match)}
+    authors = [match.teacher_id, match.professional_id]
+    if access.is_partner and viewer.id == match.professional_id:
+        authors.reverse()
+    kinds: tuple[Literal["midterm", "final"], ...] = ("midterm", "final")
+    items = [
+        _evaluation_out(
+            match,
+            viewer,
+            author,
+            kind,
+            filed.get((author, kind)),
+            show_answers=not access.is_partner or author == viewer.id,
+        )
+        for author in authors
+        for kind in kinds
+    ]
+    return Page[EvaluationOut](items=items, next_cursor=None)
