@@ -1,4 +1,4 @@
-"""The `jobtinder` console script: migrate, serve, create-user, seed, tick."""
+"""The `jobtinder` console script: migrate, serve, create-user, seed, tick, purge."""
 
 import argparse
 import os
@@ -88,6 +88,22 @@ def _tick() -> None:
     print(f"completed {result.completed} match(es), sent {result.notified} notification(s)")
 
 
+def _purge(args: argparse.Namespace) -> None:
+    from app.config import get_settings
+    from app.db import new_session
+    from app.services.retention import purge
+
+    days = args.days or get_settings().retention_days
+    with new_session(write=True) as session:
+        report = purge(session=session, days=days)
+    print(
+        f"retention {days} days: {report.trajectories} trajectory(ies) stripped, "
+        f"{report.accounts} inactive account(s) erased, {report.notifications} notification(s), "
+        f"{report.refresh_tokens} expired refresh token(s), "
+        f"{report.rate_limit_counters} rate-limit counter(s) removed"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="jobtinder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +132,11 @@ def main(argv: list[str] | None = None) -> None:
         help="store completions and send due reminders (idempotent; optional, e.g. hourly cron)",
     )
 
+    purge = sub.add_parser(
+        "purge", help="apply the retention period (RETENTION_DAYS): idempotent, e.g. nightly"
+    )
+    purge.add_argument("--days", type=int, default=None, help="override RETENTION_DAYS")
+
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -128,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
         _seed(args)
     elif args.command == "tick":
         _tick()
+    elif args.command == "purge":
+        _purge(args)
 
 
 if __name__ == "__main__":

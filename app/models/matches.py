@@ -46,6 +46,10 @@ class Match(SQLModel, table=True):
     professional_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )
+    # The partners' regions when the match began: the coordinators who follow this pair, even
+    # after a partner moves or erases their account.
+    teacher_region: str | None = Field(default=None, max_length=40, index=True)
+    professional_region: str | None = Field(default=None, max_length=40, index=True)
     status: str = Field(default=MatchStatus.trial.value, max_length=16)
     origin: str = Field(max_length=16)
     created_by_id: int | None = Field(

@@ -51,6 +51,7 @@ def token(
         session.rollback()  # release SQLite's write lock before the counter takes it
         ratelimit.hit(per_account, account)  # only failures count against the account
         raise
+    accounts.record_login(session=session, user=user)
     return accounts.issue_tokens(session=session, user=user)
 
 

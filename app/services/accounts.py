@@ -27,6 +27,7 @@ from app.schemas.users import RegisterIn, TokenOut
 from app.security import hash_password, verify_password
 from app.services import matches as match_service
 from app.services import trajectory
+from app.services.feature_store import bump_version
 
 
 def normalise_email(email: str) -> str:
@@ -81,6 +82,12 @@ def register(*, session: Session, body: RegisterIn) -> User:
         role=Role.participant,
         side=body.side,
     )
+
+
+def record_login(*, session: Session, user: User) -> None:
+    """Remember when the account was last used (for the retention of inactive accounts)."""
+    user.last_login_at = clock.now()
+    session.add(user)
 
 
 def authenticate(*, session: Session, email: str, password: str) -> User:
@@ -216,7 +223,9 @@ def erase_account(*, session: Session, user: User) -> None:
         match_service.end_match(
             session=session, match=match, by=user, reason="account_deleted", note=None
         )
-    session.execute(delete(Profile).where(col(Profile.user_id) == user.id))
+    if session.execute(delete(Profile).where(col(Profile.user_id) == user.id)).rowcount:  # type: ignore[attr-defined]
+        assert user.side is not None
+        bump_version(session, user.side, deletion=True)
     session.execute(
         delete(Swipe).where(or_(col(Swipe.swiper_id) == user.id, col(Swipe.target_id) == user.id))
     )

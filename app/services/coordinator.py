@@ -130,11 +130,10 @@ def list_participants(
 
 
 def _region_match_clause(regions: frozenset[str] | None) -> ColumnElement[bool] | None:
-    """Matches where either partner's profile region is in `regions`."""
+    """Matches where either partner was in one of `regions` when the match began."""
     if regions is None:
         return None
-    in_region = select(col(Profile.user_id)).where(col(Profile.region).in_(regions))
-    return or_(col(Match.teacher_id).in_(in_region), col(Match.professional_id).in_(in_region))
+    return or_(col(Match.teacher_region).in_(regions), col(Match.professional_region).in_(regions))
 
 
 def match_in_scope(session: Session, scope: Scope, match_id: int) -> Match:

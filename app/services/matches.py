@@ -82,15 +82,15 @@ def create_match(
     """Start a match in its trial period (the caller holds the users' locks and commits)."""
     assert teacher.id is not None and professional.id is not None
     now = clock.now()
-    durations = [
-        p.duration_months
-        for p in (session.get(Profile, teacher.id), session.get(Profile, professional.id))
-        if p is not None
-    ]
+    teacher_profile = session.get(Profile, teacher.id)
+    professional_profile = session.get(Profile, professional.id)
+    durations = [p.duration_months for p in (teacher_profile, professional_profile) if p]
     duration = min(durations) if durations else 3
     match = Match(
         teacher_id=teacher.id,
         professional_id=professional.id,
+        teacher_region=teacher_profile.region if teacher_profile else None,
+        professional_region=professional_profile.region if professional_profile else None,
         origin=origin.value,
         status=MatchStatus.trial.value,
         created_by_id=created_by.id if created_by else None,

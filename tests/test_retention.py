@@ -1,0 +1,63 @@
+"""`jobtinder purge`: the retention period removes old personal data, and only that."""
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from app import clock
+from app.cli import main as cli
+from tests.conftest import API, PASSWORD, mutual_match
+
+
+def test_purge_erases_inactive_accounts_and_strips_old_trajectories(
+    client: TestClient, make_participant, make_staff, capsys
+) -> None:
+    teacher, pro = make_participant("teacher"), make_participant("professional")
+    idle = make_participant("teacher", place="delft")
+    busy_t, busy_p = make_participant("teacher"), make_participant("professional")
+    coordinator = make_staff("coordinator", ["rotterdam", "den-haag"])
+    match = mutual_match(client, teacher, pro)
+    exited = client.post(
+        f"{API}/matches/{match['id']}/exit",
+        json={"reason": "no_time", "note": "Mijn leidinggevende trok zijn steun in."},
+        headers=teacher.headers,
+    )
+    assert exited.status_code == 200
+    ongoing = mutual_match(client, busy_t, busy_p)
+
+    clock.advance(timedelta(days=40))
+    fresh = make_participant("professional")  # registered and logged in "today"
+    cli(["purge", "--days", "30"])
+    assert "erased" in capsys.readouterr().out
+
+    # idle, teacher and pro have not logged in for 40 days and have no ongoing match: erased
+    for person in (idle, teacher, pro):
+        login = client.post(
+            f"{API}/auth/token", data={"username": person.email, "password": PASSWORD}
+        )
+        assert login.status_code == 401
+    # the pair in an ongoing match and the fresh account are kept
+    for person in (busy_t, fresh):
+        login = client.post(
+            f"{API}/auth/token", data={"username": person.email, "password": PASSWORD}
+        )
+        assert login.status_code == 200, person.email
+    # the old trajectory keeps its facts for the statistics, not the personal note
+    coordinator = make_staff("coordinator", ["rotterdam", "den-haag"])
+    row = client.get(f"{API}/coordinator/matches/{match['id']}", headers=coordinator.headers)
+    assert row.status_code == 200
+    assert row.json()["exit_reason"] == "no_time"
+    assert row.json()["exit_note"] is None
+    still = client.get(f"{API}/coordinator/matches/{ongoing['id']}", headers=coordinator.headers)
+    assert still.json()["status"] == "trial"
+
+
+def test_purge_twice_changes_nothing_the_second_time(make_participant, capsys) -> None:
+    make_participant("teacher")
+    clock.advance(timedelta(days=40))
+    cli(["purge", "--days", "30"])
+    first = capsys.readouterr().out
+    cli(["purge", "--days", "30"])
+    second = capsys.readouterr().out
+    assert "1 inactive account(s) erased" in first
+    assert "0 trajectory(ies) stripped, 0 inactive account(s) erased" in second
