@@ -134,3 +134,18 @@ class RegionStats(BaseModel):
         description="Of matches whose trial was decided (active, completed, or ended in trial)."
     )
     exits_by_reason: dict[str, int]
+    median_hours_logged: float | None = Field(
+        description="Of matches that started (not ended in trial)"
+    )
+    total_hours_logged: float
+    share_on_track: float | None = Field(description="Ongoing matches on pace with their plan")
+    midterm_evaluations: int
+    final_evaluations: int
+    midterm_averages: dict[str, float | None] = Field(description="1–5 scales of the tussenmeting")
+    final_averages: dict[str, float | None] = Field(
+        description="expectations_met (1–5), hours_spent"
+    )
+    outcomes_reached: dict[str, int] = Field(
+        description="How often each of the 14 outcomes was reached"
+    )
+    will_continue: dict[str, int]

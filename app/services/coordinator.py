@@ -5,6 +5,7 @@ Scope: every query is limited to the coordinator's regions (admins: all). Anythi
 answers 404, exactly like something that does not exist.
 """
 
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,17 @@ from app.errors import Conflict, Invalid, NotFound
 from app.matching import explain
 from app.matching.features import build_pool
 from app.matching.pairing import best_pairing
-from app.models import Block, Match, MatchOrigin, MatchStatus, Profile, Role, Swipe, User
+from app.models import (
+    Block,
+    Evaluation,
+    Match,
+    MatchOrigin,
+    MatchStatus,
+    Profile,
+    Role,
+    Swipe,
+    User,
+)
 from app.pagination import MAX_ID
 from app.services import matches as match_service
 from app.services import trajectory
@@ -354,7 +365,8 @@ def stats(
     ]
     rate = sum(1 for m in decided if m.activated_at is not None) / len(decided) if decided else None
     exits = Counter(m.exit_reason or "none_given" for m in matches if m.status == "ended")
-    return {
+    trajectory_figures = _trajectory_figures(session, matches, now)
+    return trajectory_figures | {
         "region": region,
         "period_from": period_from,
         "period_to": period_to,
@@ -384,3 +396,54 @@ def ended_by_side(match: Match) -> str | None:
     if match.ended_by_id == match.professional_id:
         return "professional"
     return "coordinator"
+
+
+MIDTERM_SCALES = (
+    "satisfaction",
+    "personal_click",
+    "professional_click",
+    "different_types",
+    "match_importance",
+    "confidence",
+)
+FINAL_SCALES = ("expectations_met", "hours_spent")
+
+
+def _trajectory_figures(session: Session, matches: list[Match], now: datetime) -> dict[str, object]:
+    """Hours, pace and evaluations of these matches, as the TNO evaluation measured them."""
+    from app.services.trajectory import progress_many
+
+    started = [m for m in matches if m.status != "ended" or m.activated_at is not None]
+    progress = progress_many(session, started)
+    hours = sorted(p.hours_logged for p in progress.values())
+    ongoing = [m for m in started if match_service.effective_status(m, now) in ("trial", "active")]
+    on_track = [progress[m.id].on_track for m in ongoing if m.id in progress]
+    ids = [m.id for m in matches if m.id is not None]
+    evaluations = (
+        list(session.scalars(select(Evaluation).where(col(Evaluation.match_id).in_(ids))))
+        if ids
+        else []
+    )
+
+    def averages(kind: str, keys: tuple[str, ...]) -> dict[str, float | None]:
+        answers = [e.answers for e in evaluations if e.kind == kind and e.answers]
+        out: dict[str, float | None] = {}
+        for key in keys:
+            values = [float(a[key]) for a in answers if isinstance(a.get(key), int | float)]
+            out[key] = round(sum(values) / len(values), 2) if values else None
+        return out
+
+    finals = [e.answers for e in evaluations if e.kind == "final" and e.answers]
+    reached = Counter(code for a in finals for code in a.get("outcomes_reached", []))
+    continuing = Counter(str(a.get("will_continue")) for a in finals if a.get("will_continue"))
+    return {
+        "median_hours_logged": round(statistics.median(hours), 2) if hours else None,
+        "total_hours_logged": round(sum(hours), 2),
+        "share_on_track": round(sum(on_track) / len(on_track), 4) if on_track else None,
+        "midterm_evaluations": sum(1 for e in evaluations if e.kind == "midterm"),
+        "final_evaluations": len(finals),
+        "midterm_averages": averages("midterm", MIDTERM_SCALES),
+        "final_averages": averages("final", FINAL_SCALES),
+        "outcomes_reached": dict(sorted(reached.items())),
+        "will_continue": dict(sorted(continuing.items())),
+    }

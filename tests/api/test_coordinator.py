@@ -1180,3 +1180,56 @@ def test_timestamps_are_utc(client, make_participant, rotterdam):
     [person, *_] = participants(client, rotterdam)
     assert datetime.fromisoformat(person["created_at"]).tzinfo is not None
     assert datetime.fromisoformat(person["created_at"]) <= datetime.now(UTC) + timedelta(1)
+
+
+def test_stats_report_hours_pace_and_evaluations(client, make_participant, rotterdam):
+    """The figures the programme's evaluation measured: hours, on track, evaluation averages,
+    outcomes reached."""
+    teacher, pro = make_participant("teacher"), make_participant("professional")
+    match = mutual_match(client, teacher, pro)
+    for person in (teacher, pro):
+        confirmed = client.post(f"{API}/matches/{match['id']}/confirm", headers=person.headers)
+        assert confirmed.status_code == 200
+    logged = client.post(
+        f"{API}/matches/{match['id']}/meetings",
+        json={"date": clock.now().date().isoformat(), "hours": 3, "activity": "workplace_visit"},
+        headers=teacher.headers,
+    )
+    assert logged.status_code == 201, logged.text
+    midterm = {
+        "kind": "midterm",
+        "satisfaction": 4,
+        "personal_click": 5,
+        "professional_click": 3,
+        "different_types": 2,
+        "match_importance": 4,
+        "confidence": 3,
+    }
+    for person, satisfaction in ((teacher, 4), (pro, 2)):
+        filed = client.post(
+            f"{API}/matches/{match['id']}/evaluations",
+            json=midterm | {"satisfaction": satisfaction},
+            headers=person.headers,
+        )
+        assert filed.status_code == 201, filed.text
+    final = {
+        "kind": "final",
+        "expectations_met": 5,
+        "outcomes_reached": ["broader_network"],
+        "hours_spent": 20,
+        "will_continue": "yes",
+    }
+    filed = client.post(
+        f"{API}/matches/{match['id']}/evaluations", json=final, headers=teacher.headers
+    )
+    assert filed.status_code == 201, filed.text
+
+    stats = client.get(f"{API}/coordinator/stats", headers=rotterdam.headers).json()
+    assert stats["total_hours_logged"] == 3
+    assert stats["median_hours_logged"] == 3
+    assert stats["share_on_track"] == 1.0  # in its first weeks every pair is on track
+    assert stats["midterm_evaluations"] == 2 and stats["final_evaluations"] == 1
+    assert stats["midterm_averages"]["satisfaction"] == 3.0
+    assert stats["final_averages"]["expectations_met"] == 5.0
+    assert stats["outcomes_reached"] == {"broader_network": 1}
+    assert stats["will_continue"] == {"yes": 1}
