@@ -3,7 +3,8 @@
 import base64
 import binascii
 import json
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 
@@ -55,3 +56,23 @@ class PageParams:
 
 
 PageDep = Annotated[PageParams, Depends()]
+
+
+Row = TypeVar("Row")
+Item = TypeVar("Item")
+
+
+def page_of(
+    rows: Sequence[Row],
+    limit: int,
+    to_item: Callable[[Row], Item],
+    position: Callable[[Row], list[Any]],
+) -> tuple[list[Item], str | None]:
+    """Items and next cursor from a query that fetched one row more than the page.
+
+    `position(row)` gives the keyset position of the page's last row for the cursor.
+    """
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = encode_cursor(position(rows[-1])) if more and rows else None
+    return [to_item(row) for row in rows], cursor

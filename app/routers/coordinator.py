@@ -13,7 +13,7 @@ from app import clock
 from app.db import SessionDep
 from app.errors import Invalid
 from app.models import Match, Profile, Role, User
-from app.pagination import PageDep, encode_cursor
+from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.coordinator import (
     BlindMatchIn,
@@ -131,12 +131,8 @@ def list_participants(
         after_id=page.after_id(),
         limit=page.limit,
     )
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page[ParticipantRow](
-        items=[_participant_row(*row) for row in rows],
-        next_cursor=encode_cursor([rows[-1][0].id]) if more and rows else None,
-    )
+    items, cursor = page_of(rows, page.limit, lambda r: _participant_row(*r), lambda r: [r[0].id])
+    return Page[ParticipantRow](items=items, next_cursor=cursor)
 
 
 @router.get(
@@ -166,12 +162,8 @@ def list_matches(
         after_id=page.after_id(),
         limit=page.limit,
     )
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page[CoordinatorMatch](
-        items=[_match_row(session, m) for m in rows],
-        next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
-    )
+    items, cursor = page_of(rows, page.limit, lambda m: _match_row(session, m), lambda m: [m.id])
+    return Page[CoordinatorMatch](items=items, next_cursor=cursor)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Match
-from app.pagination import MAX_ID, PageDep, encode_cursor
+from app.pagination import MAX_ID, PageDep, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.matches import ExitIn, MatchOut, MatchStatusLiteral
 from app.security import CurrentUser, Participant
@@ -47,12 +47,11 @@ def list_matches(
     rows = match_service.list_matches(
         session=session, user_id=user.id, status=status, after_id=page.after_id(), limit=page.limit
     )
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page[MatchOut](
-        items=[match_view(session, m, user.id) for m in rows],
-        next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
+    viewer_id = user.id
+    items, cursor = page_of(
+        rows, page.limit, lambda m: match_view(session, m, viewer_id), lambda m: [m.id]
     )
+    return Page[MatchOut](items=items, next_cursor=cursor)
 
 
 @router.get(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 from app import clock
 from app.db import SessionDep
 from app.errors import NotFound
-from app.pagination import MAX_ID, PageDep, encode_cursor
+from app.pagination import MAX_ID, PageDep, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.notifications import NotificationOut
 from app.security import CurrentUser
@@ -39,21 +39,19 @@ def list_notifications(
     rows = service.list_notifications(
         session=session, user_id=user_id, after_id=after_id, limit=page.limit, unread=unread
     )
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    return Page[NotificationOut](
-        items=[
-            NotificationOut(
-                id=n.id or 0,
-                type=n.type,
-                created_at=clock.as_utc(n.created_at),
-                read=n.read_at is not None,
-                data=n.data,
-            )
-            for n in rows
-        ],
-        next_cursor=encode_cursor([rows[-1].id]) if more and rows else None,
+    items, cursor = page_of(
+        rows,
+        page.limit,
+        lambda n: NotificationOut(
+            id=n.id or 0,
+            type=n.type,
+            created_at=clock.as_utc(n.created_at),
+            read=n.read_at is not None,
+            data=n.data,
+        ),
+        lambda n: [n.id],
     )
+    return Page[NotificationOut](items=items, next_cursor=cursor)
 
 
 @router.post(

@@ -14,7 +14,7 @@ from app import clock
 from app.db import SessionDep
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import Evaluation, Match, Meeting, Plan, Role, User
-from app.pagination import PageDep, decode_cursor, encode_cursor
+from app.pagination import PageDep, decode_cursor, page_of
 from app.routers.matches import MAX_ID
 from app.schemas.common import Page, problem_responses
 from app.schemas.trajectory import (
@@ -189,13 +189,13 @@ def list_meetings(access: ReadAccess, session: SessionDep, page: PageDep) -> Pag
         after=_meeting_position(page.cursor),
         limit=page.limit,
     )
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
-    last = rows[-1] if rows else None
-    return Page[MeetingOut](
-        items=[_meeting_out(m, access.viewer) for m in rows],
-        next_cursor=encode_cursor([last.held_on.isoformat(), last.id]) if more and last else None,
+    items, cursor = page_of(
+        rows,
+        page.limit,
+        lambda m: _meeting_out(m, access.viewer),
+        lambda m: [m.held_on.isoformat(), m.id],
     )
+    return Page[MeetingOut](items=items, next_cursor=cursor)
 
 
 # --- progress -----------------------------------------------------------------------------------
@@ -213,17 +213,7 @@ def list_meetings(access: ReadAccess, session: SessionDep, page: PageDep) -> Pag
 )
 def read_progress(access: ReadAccess, session: SessionDep) -> ProgressOut:
     current = service.progress(session, access.match)
-    return ProgressOut(
-        hours_logged=current.hours_logged,
-        hours_target=current.hours_target,
-        meetings=current.meetings,
-        planned_meetings=current.planned_meetings,
-        expected_hours_by_now=current.expected_hours_by_now,
-        on_track=current.on_track,
-        behind_by_hours=current.behind_by_hours,
-        start_date=current.start_date,
-        planned_end=current.planned_end,
-    )
+    return ProgressOut.model_validate(current, from_attributes=True)
 
 
 # --- evaluations --------------------------------------------------------------------------------
