@@ -10,14 +10,16 @@ Locking: on PostgreSQL a service that must not race locks the rows it depends on
 """
 
 import logging
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import AsyncIterator, Sequence
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, event, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, col, create_engine
 
 from app.config import get_settings
@@ -34,14 +36,38 @@ def _make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection idle for longer than this is pinged before use (a database restart
+# drops it); a busy one, reused within milliseconds, is not: `pool_pre_ping` would add a
+# round trip to every request. A connection lost in the moment between two uses fails that
+# one request (503), and SQLAlchemy then invalidates the rest of the pool.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # any failure: let the pool replace the connection
+            raise DisconnectionError() from exc
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -75,8 +101,13 @@ def new_session(*, write: bool = False) -> Session:
     return Session(engine)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Request-scoped session; writes (non-GET) lock SQLite up front.
+
+    async so that it costs no threadpool hops: opening a session does no I/O, and neither
+    does closing one whose work was committed (its connection is already back in the pool).
+    Only a session still inside a transaction (a read, a rejected write) is closed in the
+    threadpool, since that sends a ROLLBACK.
 
     Closing may run after the answer has been sent; a connection the database dropped in the
     meantime (a restart) must not turn into an error there, so that failure is only logged.
@@ -85,10 +116,17 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
-        try:
-            session.close()
-        except DBAPIError as exc:
-            log.warning("closing a session failed: %s", type(exc.orig).__name__)
+        if session.in_transaction():
+            await run_in_threadpool(_close, session)
+        else:
+            _close(session)
+
+
+def _close(session: Session) -> None:
+    try:
+        session.close()
+    except DBAPIError as exc:
+        log.warning("closing a session failed: %s", type(exc.orig).__name__)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

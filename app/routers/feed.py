@@ -6,7 +6,7 @@ from app.db import SessionDep
 from app.pagination import PageDep
 from app.schemas.common import problem_responses
 from app.schemas.feed import Breakdown, FeedItemOut, FeedPageOut
-from app.security import Participant
+from app.security import Bearer
 from app.services import profiles as profile_service
 from app.services.feed import build_feed
 
@@ -24,11 +24,14 @@ router = APIRouter(tags=["feed"])
     "profile is incomplete.",
     responses=problem_responses(401, 403, 409, 422),
 )
-def read_feed(user: Participant, session: SessionDep, page: PageDep) -> FeedPageOut:
-    result = build_feed(session=session, user=user, limit=page.limit, cursor=page.cursor)
+def read_feed(bearer: Bearer, session: SessionDep, page: PageDep) -> FeedPageOut:
+    # The hot path: the caller is checked (401/403) inside the feed's first query.
+    result = build_feed(
+        session=session, user_id=bearer.user_id, limit=page.limit, cursor=page.cursor
+    )
     items = [
         FeedItemOut(
-            profile=profile_service.card(item.profile, item.user),
+            profile=profile_service.card_from_row(item.profile),
             score=item.score,
             breakdown=Breakdown(**item.breakdown),
             reasons=item.reasons,

@@ -9,7 +9,7 @@ from app.models import Block
 from app.pagination import MAX_ID
 from app.schemas.common import problem_responses
 from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
-from app.security import Participant
+from app.security import Bearer, Participant
 from app.services import swiping
 from app.services.views import match_view
 
@@ -35,18 +35,18 @@ router = APIRouter(tags=["feed"])
     ),
 )
 def create_swipe(
-    body: SwipeIn, user: Participant, session: SessionDep, response: Response
+    body: SwipeIn, bearer: Bearer, session: SessionDep, response: Response
 ) -> SwipeOut:
+    # The hot path: the caller is checked (401/403) inside the swipe's first query.
     outcome = swiping.swipe(
-        session=session, user=user, target_id=body.target_id, decision=body.decision
+        session=session, user_id=bearer.user_id, target_id=body.target_id, decision=body.decision
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
-    assert user.id is not None
     return SwipeOut(
         target_id=body.target_id,
         decision=body.decision,
-        match=match_view(session, outcome.match, user.id) if outcome.match else None,
+        match=match_view(session, outcome.match, bearer.user_id) if outcome.match else None,
     )
 
 

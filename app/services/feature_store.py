@@ -79,7 +79,7 @@ def participant_from(profile: Profile | Any) -> Participant:
     )
 
 
-def rankable(profile: Profile) -> bool:
+def rankable(profile: Profile | Any) -> bool:
     return bool(profile.complete and profile.discoverable and profile.place)
 
 
@@ -104,10 +104,17 @@ class FeatureStore:
         with self._lock:
             self._sides.clear()
 
-    def side(self, session: Session, side: str) -> SideFeatures:
-        """The side's features, brought up to date with the database."""
-        stamp = session.get(FeatureVersion, side)
-        version = (stamp.version, stamp.deletions) if stamp else (0, 0)
+    def side(
+        self, session: Session, side: str, *, version: tuple[int, int] | None = None
+    ) -> SideFeatures:
+        """The side's features, brought up to date with the database.
+
+        `version`: the side's (version, deletions) when the caller has just read them in a
+        query of its own (saves the feed a round trip); read here otherwise.
+        """
+        if version is None:
+            stamp = session.get(FeatureVersion, side)
+            version = (stamp.version, stamp.deletions) if stamp else (0, 0)
         with self._lock:
             current = self._sides.get(side)
             if current is None or current.version[1] != version[1]:

@@ -1,15 +1,29 @@
 """Swipes (like/pass), undo, and blocks — the hot path of the app.
 
-Concurrency: a like locks both users' rows (`lock_users`; on SQLite the request already holds
-the write lock) before it looks for the reverse like, so two people liking each other at the
+Concurrency: a swipe locks both users' rows (FOR NO KEY UPDATE; on SQLite the request already
+holds the write lock) before it looks for the reverse like, so two people liking each other at the
 same instant on different processes serialise: the second sees the first's like and creates
 the match. The unique constraints on swipes and on the pair's match are the backstop.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, or_, select
+from sqlalchemy import (
+    DateTime,
+    Exists,
+    Integer,
+    ScalarSelect,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -26,104 +40,224 @@ from app.errors import (
 )
 from app.models import Block, Match, MatchOrigin, MatchStatus, Profile, Role, Swipe, User
 from app.ratelimit import TooManyRequests
+from app.security import check_participant
 from app.services import matches as match_service
 
 
 @dataclass(frozen=True, slots=True)
 class SwipeOutcome:
-    swipe: Swipe
     created: bool
     match: Match | None
 
 
 def blocked_between(session: Session, a: int, b: int) -> bool:
-    either = or_(
-        and_(col(Block.blocker_id) == a, col(Block.blocked_id) == b),
-        and_(col(Block.blocker_id) == b, col(Block.blocked_id) == a),
-    )
-    return bool(session.scalar(select(exists().where(either))))
+    return bool(session.scalar(select(_blocked_either_way(a, b))))
 
 
-def _swipeable_target(session: Session, user: User, target_id: int) -> User:
-    assert user.id is not None
-    if target_id == user.id:
+@dataclass(frozen=True, slots=True)
+class _Party:
+    """One side of a swipe as read (and, on PostgreSQL, locked) in the swipe's first query."""
+
+    id: int
+    role: str
+    side: str | None
+    deleted_at: datetime | None
+    complete: bool | None  # None: no profile
+    discoverable: bool | None
+    blocked: bool  # a block between the two, either way (same on both rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _PairState:
+    """What the swipe decides on, read in one query after the locks are held."""
+
+    mine: str | None  # my earlier decision on the target
+    theirs: str | None  # the target's decision on me
+    likes_today: int
+    match_id: int | None  # the pair's match, ever
+    ongoing: tuple[int, int]  # (mine, theirs) ongoing matches
+
+
+def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> SwipeOutcome:
+    """Record a like or pass; a like on someone who liked me starts a match (if both have room).
+
+    Four round trips on PostgreSQL for a new swipe: lock both users while reading both users,
+    profiles and blocks; read the pair's state (a fresh snapshot, taken after the locks);
+    insert; commit. Who may swipe (401/403) is decided here on the locked row of the caller.
+    """
+    parties = _lock_and_read_parties(session, user_id, target_id)
+    me = parties.get(user_id)
+    check_participant(role=me.role if me else None, deleted_at=me.deleted_at if me else None)
+    assert me is not None
+    now = clock.now()
+    state = _pair_state(session, user_id, target_id, now)
+    if state.mine is not None:  # a retry (or a concurrent retry that got here first)
+        return _repeat(session, state, decision)
+    if not me.complete:
+        raise Conflict(PROFILE_INCOMPLETE)
+    if target_id == user_id:
         raise Invalid("You cannot swipe yourself.", loc=["body", "target_id"])
-    target = session.get(User, target_id)
-    if target is None or target.is_deleted or target.role != Role.participant:
+    target = parties.get(target_id)
+    if target is None or target.deleted_at is not None or target.role != Role.participant:
         raise NotFound()
-    if target.side == user.side:
+    if target.side == me.side:
         raise Invalid(
             "You can only swipe participants of the other side.", loc=["body", "target_id"]
         )
-    profile = session.get(Profile, target_id)
-    if profile is None or not profile.complete or not profile.discoverable:
+    if not target.complete or not target.discoverable or target.blocked:
         raise NotFound()
-    if blocked_between(session, user.id, target_id):
-        raise NotFound()
-    return target
-
-
-def _require_complete_profile(session: Session, user: User) -> None:
-    profile = session.get(Profile, user.id)
-    if profile is None or not profile.complete:
-        raise Conflict(PROFILE_INCOMPLETE)
-
-
-def swipe(*, session: Session, user: User, target_id: int, decision: str) -> SwipeOutcome:
-    """Record a like or pass; a like on someone who liked me starts a match (if both have room)."""
-    assert user.id is not None
-    existing = _find_swipe(session, user.id, target_id)
-    if existing is not None:  # a retry: answer it without taking any lock
-        return _repeat(session, existing, decision)
-    _require_complete_profile(session, user)
-    target = _swipeable_target(session, user, target_id)
-    lock_users(session, [user.id, target_id])
-    existing = _find_swipe(session, user.id, target_id)
-    if existing is not None:  # a concurrent retry got here first
-        return _repeat(session, existing, decision)
-
     if decision == "like":
-        _check_daily_likes(session, user.id)
-    record = Swipe(swiper_id=user.id, target_id=target_id, decision=decision)
-    session.add(record)
+        _check_daily_likes(state.likes_today, now)
     match = None
-    if decision == "like" and _likes(session, target_id, user.id):
-        match = _match_if_room(session, user, target)
     try:
+        session.connection().execute(
+            _INSERT_SWIPE, {"me": user_id, "target": target_id, "decision": decision, "now": now}
+        )
+        if decision == "like" and state.theirs == "like" and state.match_id is None:
+            limit = get_settings().max_ongoing_matches
+            if max(state.ongoing) < limit:  # otherwise the like stays a like
+                match = _create_mutual_match(session, user_id, target_id)
         session.commit()
-    except IntegrityError:  # the unique constraint caught a race the lock did not cover
+    except IntegrityError:  # a unique constraint caught a race the lock did not cover
         session.rollback()
-        existing = _find_swipe(session, user.id, target_id)
-        if existing is None:
+        state = _pair_state(session, user_id, target_id, clock.now())
+        if state.mine is None:
             raise
-        return _repeat(session, existing, decision)
-    return SwipeOutcome(swipe=record, created=True, match=match)
+        return _repeat(session, state, decision)
+    return SwipeOutcome(created=True, match=match)
 
 
-def _check_daily_likes(session: Session, user_id: int) -> None:
-    """At most LIKES_PER_DAY likes per UTC day (counted under the user's lock)."""
-    now = clock.now()
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    likes_today = session.scalar(
-        select(func.count())
-        .select_from(Swipe)
-        .where(
-            col(Swipe.swiper_id) == user_id,
-            col(Swipe.decision) == "like",
-            col(Swipe.created_at) >= day_start,
+def _blocked_either_way(a: Any, b: Any) -> Exists:
+    return exists().where(
+        or_(
+            and_(col(Block.blocker_id) == a, col(Block.blocked_id) == b),
+            and_(col(Block.blocker_id) == b, col(Block.blocked_id) == a),
         )
     )
-    if int(likes_today or 0) >= get_settings().likes_per_day:
+
+
+# The swipe's statements are built once: building a SQLAlchemy expression costs more Python
+# time than running it (compiled forms are cached by SQLAlchemy; construction is not).
+_ME, _TARGET = bindparam("me", type_=Integer), bindparam("target", type_=Integer)
+_NOW = bindparam("now", type_=DateTime(timezone=True))
+_DAY_START = bindparam("day_start", type_=DateTime(timezone=True))
+
+_PARTIES = (
+    select(
+        col(User.id),
+        col(User.role),
+        col(User.side),
+        col(User.deleted_at),
+        col(Profile.complete),
+        col(Profile.discoverable),
+        _blocked_either_way(_ME, _TARGET).label("blocked"),
+    )
+    .select_from(User)
+    .outerjoin(Profile, col(Profile.user_id) == col(User.id))
+    .where(or_(col(User.id) == _ME, col(User.id) == _TARGET))
+    .order_by(col(User.id))
+)
+# Lock both users in id order (no deadlock between two swipes of the same pair); NO KEY so
+# that rows merely referencing them can still be inserted meanwhile.
+_PARTIES_LOCKED = _PARTIES.with_for_update(of=User, key_share=True)
+
+
+def _decision_of(swiper: Any, target: Any) -> ScalarSelect[str]:
+    return (
+        select(col(Swipe.decision))
+        .where(col(Swipe.swiper_id) == swiper, col(Swipe.target_id) == target)
+        .scalar_subquery()
+    )
+
+
+def _ongoing_of(uid: Any) -> ScalarSelect[int]:
+    return (
+        select(func.count())
+        .select_from(Match)
+        # The lifecycle's own clause, given a bound parameter where it expects a datetime:
+        # it only compares with it.
+        .where(match_service.involving(uid), match_service.ongoing_clause(cast(datetime, _NOW)))
+        .scalar_subquery()
+    )
+
+
+_PAIR_STATE = select(
+    _decision_of(_ME, _TARGET),
+    _decision_of(_TARGET, _ME),
+    select(func.count())
+    .select_from(Swipe)
+    .where(
+        col(Swipe.swiper_id) == _ME,
+        col(Swipe.decision) == "like",
+        col(Swipe.created_at) >= _DAY_START,
+    )
+    .scalar_subquery(),
+    select(col(Match.id))
+    .where(
+        or_(
+            and_(col(Match.teacher_id) == _ME, col(Match.professional_id) == _TARGET),
+            and_(col(Match.teacher_id) == _TARGET, col(Match.professional_id) == _ME),
+        )
+    )
+    .scalar_subquery(),
+    _ongoing_of(_ME),
+    _ongoing_of(_TARGET),
+)
+
+_INSERT_SWIPE = insert(Swipe).values(
+    swiper_id=_ME, target_id=_TARGET, decision=bindparam("decision"), created_at=_NOW
+)
+
+
+def _lock_and_read_parties(session: Session, user_id: int, target_id: int) -> dict[int, _Party]:
+    """Both users with their profiles and any block between them; locked on PostgreSQL.
+
+    The lock comes first and everything that may race (swipes, matches) is read afterwards, in
+    `_pair_state`: a statement that waited for a row lock still reads its own older snapshot.
+    """
+    sqlite = session.get_bind().dialect.name == "sqlite"  # SQLite: the write lock is held
+    query = _PARTIES if sqlite else _PARTIES_LOCKED
+    # Core execution on the session's connection: no ORM entities here, so skip the ORM layer.
+    rows = session.connection().execute(query, {"me": user_id, "target": target_id})
+    return {
+        int(row[0] or 0): _Party(
+            id=int(row[0] or 0),
+            role=row[1],
+            side=row[2],
+            deleted_at=row[3],
+            complete=row[4],
+            discoverable=row[5],
+            blocked=bool(row[6]),
+        )
+        for row in rows
+    }
+
+
+def _pair_state(session: Session, user_id: int, target_id: int, now: datetime) -> _PairState:
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    params = {"me": user_id, "target": target_id, "now": now, "day_start": day_start}
+    row = session.connection().execute(_PAIR_STATE, params).one()
+    return _PairState(
+        mine=row[0],
+        theirs=row[1],
+        likes_today=int(row[2] or 0),
+        match_id=row[3],
+        ongoing=(int(row[4] or 0), int(row[5] or 0)),
+    )
+
+
+def _check_daily_likes(likes_today: int, now: datetime) -> None:
+    """At most LIKES_PER_DAY likes per UTC day (counted under the user's lock)."""
+    if likes_today >= get_settings().likes_per_day:
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         seconds = int((day_start + timedelta(days=1) - now).total_seconds()) + 1
         raise TooManyRequests(seconds)
 
 
-def _match_if_room(session: Session, user: User, target: User) -> Match | None:
-    assert user.id is not None and target.id is not None
-    if match_service.match_between(session, user.id, target.id) is not None:
-        return None
-    if match_service.at_limit(session, [user.id, target.id], clock.now()):
-        return None  # the like stays a like
+def _create_mutual_match(session: Session, user_id: int, target_id: int) -> Match:
+    """The rare branch: load both users as objects for the match and its notifications."""
+    user, target = session.get(User, user_id), session.get(User, target_id)
+    assert user is not None and target is not None
     teacher, professional = match_service.sides(user, target)
     return match_service.create_match(
         session=session, teacher=teacher, professional=professional, origin=MatchOrigin.mutual_like
@@ -136,18 +270,13 @@ def _find_swipe(session: Session, swiper_id: int, target_id: int) -> Swipe | Non
     )
 
 
-def _likes(session: Session, swiper_id: int, target_id: int) -> bool:
-    found = _find_swipe(session, swiper_id, target_id)
-    return found is not None and found.decision == "like"
-
-
-def _repeat(session: Session, existing: Swipe, decision: str) -> SwipeOutcome:
-    if existing.decision != decision:
+def _repeat(session: Session, state: _PairState, decision: str) -> SwipeOutcome:
+    if state.mine != decision:
         raise Conflict(SWIPE_CONFLICT)
     match = None
-    if existing.decision == "like":
-        match = match_service.match_between(session, existing.swiper_id, existing.target_id)
-    return SwipeOutcome(swipe=existing, created=False, match=match)
+    if decision == "like" and state.match_id is not None:
+        match = session.get(Match, state.match_id)
+    return SwipeOutcome(created=False, match=match)
 
 
 def undo_swipe(*, session: Session, user: User, target_id: int) -> None:
