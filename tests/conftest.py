@@ -8,6 +8,7 @@ multi-process tests run real servers that must see committed data.
 """
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ def _schema() -> Iterator[None]:
     migrate()
     yield
     get_engine().dispose()
+    shutil.rmtree(_TMP, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
