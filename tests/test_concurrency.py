@@ -2,7 +2,6 @@
 worker processes sharing the test database (SQLite file or PostgreSQL)."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,21 +17,16 @@ from sqlmodel import Session
 
 from app.db import get_engine
 from app.models import Match, Swipe
-from tests.conftest import API, COMPLETE_PROFILE, PASSWORD
+from tests.conftest import API
+from tests.live import free_port, register_participant
 
 pytestmark = pytest.mark.concurrency
 WORKERS = 3
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server() -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
@@ -64,20 +58,6 @@ def server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-def _participant(http: httpx.Client, side: str, n: int) -> dict[str, Any]:
-    email = f"conc-{side}-{n}@example.org"
-    reg = http.post(
-        f"{API}/auth/register",
-        json={"email": email, "password": PASSWORD, "name": f"{side} {n}", "side": side},
-    )
-    assert reg.status_code == 201, reg.text
-    token = http.post(f"{API}/auth/token", data={"username": email, "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    put = http.put(f"{API}/me/profile", json=COMPLETE_PROFILE[side], headers=headers)
-    assert put.status_code == 200, put.text
-    return {"id": reg.json()["id"], "headers": headers}
 
 
 def _all_at_once(calls: list[Any]) -> list[httpx.Response]:
@@ -113,7 +93,10 @@ def test_simultaneous_mutual_likes_make_exactly_one_match_per_pair(server: str) 
     pairs = 8
     with httpx.Client(base_url=server, timeout=30) as http:
         people = [
-            (_participant(http, "teacher", n), _participant(http, "professional", n))
+            (
+                register_participant(http, "teacher", f"conc-{n}"),
+                register_participant(http, "professional", f"conc-{n}"),
+            )
             for n in range(pairs)
         ]
     calls = []
@@ -130,8 +113,8 @@ def test_simultaneous_mutual_likes_make_exactly_one_match_per_pair(server: str) 
 
 def test_ongoing_match_limit_holds_under_simultaneous_likes(server: str) -> None:
     with httpx.Client(base_url=server, timeout=30) as http:
-        teacher = _participant(http, "teacher", 100)
-        pros = [_participant(http, "professional", 100 + n) for n in range(6)]
+        teacher = register_participant(http, "teacher", "conc-100")
+        pros = [register_participant(http, "professional", f"conc-{100 + n}") for n in range(6)]
         for pro in pros:  # everyone already likes the teacher
             assert (
                 http.post(
@@ -154,8 +137,8 @@ def test_ongoing_match_limit_holds_under_simultaneous_likes(server: str) -> None
 
 def test_retried_swipe_is_stored_once(server: str) -> None:
     with httpx.Client(base_url=server, timeout=30) as http:
-        teacher = _participant(http, "teacher", 200)
-        pro = _participant(http, "professional", 200)
+        teacher = register_participant(http, "teacher", "conc-200")
+        pro = register_participant(http, "professional", "conc-200")
     responses = _all_at_once([_like(server, teacher, pro) for _ in range(6)])
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] * 5 + [201], [r.text for r in responses]
@@ -167,8 +150,8 @@ def test_retried_swipe_is_stored_once(server: str) -> None:
 def test_feeds_of_every_process_see_a_profile_change_at_once(server: str) -> None:
     """Each worker keeps ranking features in memory; none may serve a stale feed."""
     with httpx.Client(base_url=server, timeout=30) as http:
-        teacher = _participant(http, "teacher", 300)
-        pros = [_participant(http, "professional", 300 + n) for n in range(3)]
+        teacher = register_participant(http, "teacher", "conc-300")
+        pros = [register_participant(http, "professional", f"conc-{300 + n}") for n in range(3)]
 
         def feed_ids() -> set[int]:
             response = http.get(f"{API}/feed", headers=teacher["headers"])

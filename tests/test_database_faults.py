@@ -6,7 +6,6 @@ so, it must recover by itself, and no request may leave a partial write behind."
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import API, COMPLETE_PROFILE, PASSWORD
+from tests.conftest import API
+from tests.live import free_port, register_participant
 
 PG_BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 AS_POSTGRES = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -28,18 +28,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Cluster:
     def __init__(self) -> None:
         self.bin = Path(PG_BIN[-1])
         self.dir = Path(tempfile.mkdtemp(prefix="jobtinder-pg-"))
         self.data = self.dir / "data"
-        self.port = _free_port()
+        self.port = free_port()
         if AS_POSTGRES:
             shutil.chown(self.dir, "postgres", "postgres")
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
@@ -100,7 +94,7 @@ def api(cluster: Cluster) -> Iterator[str]:
         capture_output=True,
         timeout=120,
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
@@ -131,26 +125,10 @@ def api(cluster: Cluster) -> Iterator[str]:
         assert "Traceback" not in (stderr or ""), stderr
 
 
-def _person(http: httpx.Client, side: str) -> dict[str, object]:
-    email = f"fault-{side}@example.org"
-    reg = http.post(
-        f"{API}/auth/register",
-        json={"email": email, "password": PASSWORD, "name": side, "side": side},
-    )
-    assert reg.status_code == 201, reg.text
-    token = http.post(f"{API}/auth/token", data={"username": email, "password": PASSWORD})
-    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-    assert (
-        http.put(f"{API}/me/profile", json=COMPLETE_PROFILE[side], headers=headers).status_code
-        == 200
-    )
-    return {"id": reg.json()["id"], "headers": headers}
-
-
 def test_database_outage_answers_503_and_recovers(cluster: Cluster, api: str) -> None:
     with httpx.Client(base_url=api, timeout=20) as http:
-        teacher = _person(http, "teacher")
-        pro = _person(http, "professional")
+        teacher = register_participant(http, "teacher", "fault")
+        pro = register_participant(http, "professional", "fault")
         assert (
             http.post(
                 f"{API}/swipes",
