@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
         secret = self.secret_key.get_secret_value()
-        if self.environment == "production" and (secret == PLACEHOLDER_SECRET or len(secret) < 32):
+        if self.environment != "development" and (secret == PLACEHOLDER_SECRET or len(secret) < 32):
             raise ValueError("SECRET_KEY must be set to a random value of at least 32 characters")
         return self
 
