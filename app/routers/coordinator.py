@@ -14,6 +14,7 @@ from app.db import SessionDep
 from app.errors import Invalid
 from app.models import Match, Profile, Role, User
 from app.pagination import PageDep, page_of
+from app.routers.trajectory import evaluations_view
 from app.schemas.common import Page, problem_responses
 from app.schemas.coordinator import (
     BlindMatchIn,
@@ -31,12 +32,15 @@ from app.schemas.coordinator import (
 from app.schemas.feed import Breakdown
 from app.schemas.matches import MatchStatusLiteral
 from app.schemas.profiles import Contact
+from app.schemas.trajectory import ProgressOut
 from app.schemas.users import UserPublic
 from app.security import Admin, Coordinator
 from app.services import accounts
 from app.services import coordinator as service
+from app.services import trajectory as trajectory_service
 from app.services.matches import confirmations, effective_status
 from app.services.profiles import missing_fields
+from app.services.trajectory import Progress
 from app.vocabulary import get_vocabulary
 
 router = APIRouter(prefix="/coordinator", tags=["coördinator"])
@@ -81,8 +85,11 @@ def _summary(session: SessionDep, user_id: int) -> PartnerSummary:
     )
 
 
-def _match_row(session: SessionDep, match: Match) -> CoordinatorMatch:
+def _match_row(
+    session: SessionDep, match: Match, viewer: User, progress: Progress | None = None
+) -> CoordinatorMatch:
     now = clock.now()
+    progress = progress or trajectory_service.progress(session, match)
     current = effective_status(match, now)
     teacher_side = confirmations(match, match.teacher_id)
     return CoordinatorMatch(
@@ -102,6 +109,8 @@ def _match_row(session: SessionDep, match: Match) -> CoordinatorMatch:
         ended_by=service.ended_by_side(match),
         exit_reason=match.exit_reason,
         exit_note=match.exit_note,
+        progress=ProgressOut.model_validate(progress, from_attributes=True),
+        evaluations=evaluations_view(session, match, viewer, is_partner=False),
     )
 
 
@@ -162,7 +171,13 @@ def list_matches(
         after_id=page.after_id(),
         limit=page.limit,
     )
-    items, cursor = page_of(rows, page.limit, lambda m: _match_row(session, m), lambda m: [m.id])
+    progress = trajectory_service.progress_many(session, rows[: page.limit])
+    items, cursor = page_of(
+        rows,
+        page.limit,
+        lambda m: _match_row(session, m, staff, progress.get(m.id or 0)),
+        lambda m: [m.id],
+    )
     return Page[CoordinatorMatch](items=items, next_cursor=cursor)
 
 
@@ -175,7 +190,7 @@ def list_matches(
 )
 def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
     match = service.match_in_scope(session, service.scope_of(session, staff), match_id)
-    return _match_row(session, match)
+    return _match_row(session, match, staff)
 
 
 @router.post(
@@ -196,7 +211,7 @@ def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) ->
         teacher_id=body.teacher_id,
         professional_id=body.professional_id,
     )
-    return _match_row(session, match)
+    return _match_row(session, match, staff)
 
 
 @router.post(
@@ -366,7 +381,8 @@ def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery 
         after_id=None,
         limit=1_000_000,
     )
-    rows = [_match_row(session, m) for m in matches]
+    progress = trajectory_service.progress_many(session, matches)
+    rows = [_match_row(session, m, staff, progress.get(m.id or 0)) for m in matches]
     header = [
         "id",
         "status",

@@ -9,13 +9,13 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, status
+from sqlmodel import Session
 
 from app import clock
 from app.db import SessionDep
 from app.errors import Forbidden, Invalid, NotFound
 from app.models import Evaluation, Match, Meeting, Plan, Role, User
-from app.pagination import PageDep, decode_cursor, page_of
-from app.routers.matches import MAX_ID
+from app.pagination import MAX_ID, PageDep, decode_cursor, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.trajectory import (
     EvaluationIn,
@@ -283,22 +283,28 @@ def file_evaluation(
     responses=problem_responses(401, 404),
 )
 def list_evaluations(access: ReadAccess, session: SessionDep) -> Page[EvaluationOut]:
-    match, viewer = access.match, access.viewer
+    items = evaluations_view(session, access.match, access.viewer, is_partner=access.is_partner)
+    return Page[EvaluationOut](items=items, next_cursor=None)
+
+
+def evaluations_view(
+    session: Session, match: Match, viewer: User, *, is_partner: bool
+) -> list[EvaluationOut]:
+    """Each partner's midterm and final: answers for their author and coordinators only."""
     filed = {(e.author_id, e.kind): e for e in service.evaluations_of(session, match)}
     authors = [match.teacher_id, match.professional_id]
-    if access.is_partner and viewer.id == match.professional_id:
+    if is_partner and viewer.id == match.professional_id:
         authors.reverse()
     kinds: tuple[Literal["midterm", "final"], ...] = ("midterm", "final")
-    items = [
+    return [
         _evaluation_out(
             match,
             viewer,
             author,
             kind,
             filed.get((author, kind)),
-            show_answers=not access.is_partner or author == viewer.id,
+            show_answers=not is_partner or author == viewer.id,
         )
         for author in authors
         for kind in kinds
     ]
-    return Page[EvaluationOut](items=items, next_cursor=None)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from app.schemas.feed import Breakdown
 from app.schemas.matches import MatchStatusLiteral
 from app.schemas.profiles import Contact
+from app.schemas.trajectory import EvaluationOut, ProgressOut
 
 ParticipantStatus = Literal["no_profile", "incomplete", "looking", "trial", "active", "completed"]
 
@@ -55,6 +56,10 @@ class CoordinatorMatch(BaseModel):
     ended_by: Literal["teacher", "professional", "coordinator"] | None
     exit_reason: str | None = Field(description="Only coordinators see exit reasons.")
     exit_note: str | None = Field(description="Only coordinators see exit notes.")
+    progress: ProgressOut = Field(description="Hours against the plan's pace (phase 3).")
+    evaluations: list[EvaluationOut] = Field(
+        description="Each partner's midterm and final evaluation, with the answers."
+    )
 
 
 class BlindMatchIn(BaseModel):

@@ -1233,3 +1233,34 @@ def test_stats_report_hours_pace_and_evaluations(client, make_participant, rotte
     assert stats["final_averages"]["expectations_met"] == 5.0
     assert stats["outcomes_reached"] == {"broader_network": 1}
     assert stats["will_continue"] == {"yes": 1}
+
+
+def test_coordinator_match_rows_carry_progress_and_evaluation_answers(
+    client, make_participant, rotterdam
+):
+    teacher, pro = make_participant("teacher"), make_participant("professional")
+    match = mutual_match(client, teacher, pro)
+    midterm = {
+        "kind": "midterm",
+        "satisfaction": 2,
+        "personal_click": 3,
+        "professional_click": 4,
+        "different_types": 5,
+        "match_importance": 4,
+        "confidence": 2,
+    }
+    filed = client.post(
+        f"{API}/matches/{match['id']}/evaluations", json=midterm, headers=pro.headers
+    )
+    assert filed.status_code == 201, filed.text
+    listed = client.get(f"{API}/coordinator/matches", headers=rotterdam.headers)
+    row = listed.json()["items"][0]
+    assert row["progress"]["hours_logged"] == 0 and row["progress"]["hours_target"] == 20
+    by_author = {(e["author_side"], e["kind"]): e for e in row["evaluations"]}
+    assert by_author[("professional", "midterm")]["answers"]["satisfaction"] == 2
+    assert by_author[("teacher", "midterm")]["filed"] is False
+    one = client.get(f"{API}/coordinator/matches/{match['id']}", headers=rotterdam.headers)
+    assert one.json()["evaluations"] == row["evaluations"]
+    # the partner still sees only that it was filed
+    seen = client.get(f"{API}/matches/{match['id']}/evaluations", headers=teacher.headers)
+    assert '"satisfaction"' not in seen.text
