@@ -14,8 +14,10 @@ def test_the_placeholder_secret_is_refused_outside_development(environment: str)
         Settings(environment=environment, secret_key="too-short")
 
 
-def test_development_runs_without_configuration() -> None:
-    settings = Settings(environment="development", secret_key=PLACEHOLDER_SECRET)
+def test_development_runs_without_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "TRIAL_DAYS", "MAX_ONGOING_MATCHES"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(environment="development", secret_key=PLACEHOLDER_SECRET, _env_file=None)
     assert settings.database_url.startswith("sqlite")
     assert settings.trial_days == 30 and settings.max_ongoing_matches == 1
 
