@@ -15,9 +15,11 @@ from collections.abc import AsyncIterator, Sequence
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine, event, select
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
+from sqlalchemy import Engine, event, make_url, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, col, create_engine
@@ -117,12 +119,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
     finally:
         if session.in_transaction():
-            await run_in_threadpool(_close, session)
+            await run_in_threadpool(close_session, session)
         else:
-            _close(session)
+            close_session(session)
 
 
-def _close(session: Session) -> None:
+def close_session(session: Session) -> None:
     try:
         session.close()
     except DBAPIError as exc:
@@ -160,3 +162,50 @@ def lock_users(session: Session, user_ids: Sequence[int]) -> None:
         .order_by(col(User.id))
         .with_for_update(key_share=True)
     ).all()
+
+
+# --- The asynchronous pool of the hot paths (PostgreSQL only) -------------------------------
+#
+# The swipe's common case runs on the event loop on a plain psycopg connection: no threadpool
+# hop, no ORM, one round trip (see `services.swiping.try_plain_swipe`). Everything else uses
+# the SQLAlchemy engine above. The pool lives as long as the application (opened and closed
+# by its lifespan, so it belongs to the event loop that serves requests); when there is none
+# (SQLite, or an app served without its lifespan) the hot paths take the general route.
+
+POOL_STATE_KEY = "pg_async_pool"
+
+
+def libpq_url(url: str) -> str | None:
+    """The libpq form of a PostgreSQL DATABASE_URL; None for any other database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return None
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def open_async_pool(app: FastAPI) -> None:
+    conninfo = libpq_url(get_settings().database_url)
+    if conninfo is None:
+        return
+    pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
+        conninfo,
+        min_size=0,
+        max_size=get_settings().db_pool_size,
+        timeout=10,
+        kwargs={"autocommit": True, "connect_timeout": 5},
+        open=False,
+        name="hot-paths",
+    )
+    await pool.open(wait=False)
+    setattr(app.state, POOL_STATE_KEY, pool)
+
+
+async def close_async_pool(app: FastAPI) -> None:
+    pool = getattr(app.state, POOL_STATE_KEY, None)
+    if pool is not None:
+        setattr(app.state, POOL_STATE_KEY, None)
+        await pool.close()
+
+
+def async_pool(request: Request) -> "AsyncConnectionPool[AsyncConnection] | None":
+    return getattr(request.app.state, POOL_STATE_KEY, None)

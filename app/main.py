@@ -1,9 +1,13 @@
 """create_app(): middleware, error handlers, routers — nothing else."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.config import get_settings
+from app.db import close_async_pool, open_async_pool
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.openapi import install_docs, install_openapi
@@ -48,9 +52,19 @@ TAGS = [
 ]
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await open_async_pool(app)
+    try:
+        yield
+    finally:
+        await close_async_pool(app)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="Job Tinder API",
         version="1.0.0",
         description=DESCRIPTION,

@@ -18,12 +18,14 @@ import json
 import os
 import random
 import re
+import resource
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, make_url, select, text
@@ -33,17 +35,29 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 LUA_COMMON = r"""
+-- thread_id is a global: thread:set() writes globals of the thread's Lua state.
 local i = 0
-local thread_id = 0
+thread_id = 0
 local counter = 0
+local threads = {}
+statuses = {}
 function setup(thread)
   counter = counter + 1
   thread:set("thread_id", counter)
+  table.insert(threads, thread)
 end
 function init(args)
   i = thread_id
 end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
 function done(summary, latency, requests)
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do
+      io.write(string.format("STATUS %d %d\n", status, n))
+    end
+  end
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.timeout + summary.errors.status
   io.write(string.format("RESULT %d %.3f %.3f %.3f %.3f %d\n", summary.requests,
@@ -79,6 +93,15 @@ def prepare_database(url: str, participants: int) -> str:
     )
     print(f"seeded {participants} participants in {time.perf_counter() - start:.1f} s")
     return target
+
+
+def reuse_database(url: str) -> str:
+    target = make_url(url).set(drivername="postgresql+psycopg", database="jobtinder_load")
+    engine = create_engine(target)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE swipes, matches, notifications CASCADE"))
+    engine.dispose()
+    return target.render_as_string(hide_password=False)
 
 
 def start_server(app: str, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -130,7 +153,45 @@ def worker_peak_mb(process: subprocess.Popen[bytes]) -> list[float]:
     return peaks
 
 
-def run_wrk(url: str, script: str, duration: int, connections: int) -> dict[str, float]:
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[str]) -> dict[str, float]:
+    """User + system CPU seconds of each of these processes so far."""
+    times = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        times[pid] = (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+    return times
+
+
+def process_groups(server: subprocess.Popen[bytes]) -> dict[str, list[str]]:
+    """The server's workers, and every PostgreSQL process (its backends come and go)."""
+    workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
+    postgres = subprocess.run(["pgrep", "postgres"], capture_output=True, text=True)
+    return {"workers": workers.stdout.split(), "postgres": postgres.stdout.split()}
+
+
+def cpu_used(
+    before: dict[str, dict[str, float]], server: subprocess.Popen[bytes]
+) -> dict[str, float]:
+    """CPU seconds per group since `before`; a process started meanwhile counts from 0."""
+    used = {}
+    for name, pids in process_groups(server).items():
+        now = cpu_seconds(pids)
+        used[name] = sum(t - before[name].get(pid, 0.0) for pid, t in now.items())
+    return used
+
+
+def run_wrk(
+    url: str, script: str, duration: int, connections: int, server: subprocess.Popen[bytes]
+) -> dict[str, Any]:
+    """One wrk run; besides latency, the CPU seconds per request of each process group."""
+    before = {name: cpu_seconds(pids) for name, pids in process_groups(server).items()}
+    wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     result = subprocess.run(
@@ -153,9 +214,20 @@ def run_wrk(url: str, script: str, duration: int, connections: int) -> dict[str,
         check=True,
     )
     os.unlink(handle.name)
+    wrk_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = cpu_used(before, server)
+    cpu["wrk"] = (wrk_after.ru_utime + wrk_after.ru_stime) - (
+        wrk_before.ru_utime + wrk_before.ru_stime
+    )
     line = next(row for row in result.stdout.splitlines() if row.startswith("RESULT"))
+    statuses: dict[str, int] = {}
+    for row in result.stdout.splitlines():
+        if row.startswith("STATUS"):
+            code, count = row.split()[1:]
+            statuses[code] = statuses.get(code, 0) + int(count)
     requests, seconds, p50, p95, p99, errors = line.split()[1:]
-    return {
+    per_request = {f"cpu_ms_{k}": v * 1000 / max(int(requests), 1) for k, v in cpu.items()}
+    return per_request | {"statuses": statuses} | {
         "rps": int(requests) / float(seconds),
         "p50": float(p50),
         "p95": float(p95),
@@ -214,12 +286,27 @@ def main() -> None:
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the participants of the last run (swipes, matches, notifications cleared)",
+    )
+    parser.add_argument(
+        "--only",
+        default="ceiling,swipe,feed",
+        help="comma-separated subset of ceiling,swipe,feed (the ceiling is always measured "
+        "when a fraction is printed)",
+    )
     args = parser.parse_args()
+    wanted = set(args.only.split(","))
 
     secret = "bench-secret-key-0123456789abcdef0123456789"
     os.environ["SECRET_KEY"] = secret
     os.environ["ACCESS_TOKEN_MINUTES"] = "600"
-    url = prepare_database(args.database_url, args.participants)
+    if args.reuse:
+        url = reuse_database(args.database_url)
+    else:
+        url = prepare_database(args.database_url, args.participants)
     os.environ["DATABASE_URL"] = url
     env = os.environ | {"LIKES_PER_DAY": "100000", "ENVIRONMENT": "development"}
 
@@ -252,21 +339,32 @@ def main() -> None:
     api_port, ceiling_port = free_port(), free_port()
     api = start_server("app.main:app", api_port, args.workers, env)
     ceiling = start_server("bench.ceiling_app:app", ceiling_port, args.workers, env)
-    results: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, Any]] = {}
     try:
         results["ceiling"] = run_wrk(
-            f"http://127.0.0.1:{ceiling_port}/ceiling", LUA_COMMON, args.duration, args.connections
-        )
-        results["swipe"] = run_wrk(
-            f"http://127.0.0.1:{api_port}", swipe_script(pairs), args.duration, args.connections
-        )
-        feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, 2000)]
-        results["feed"] = run_wrk(
-            f"http://127.0.0.1:{api_port}",
-            feed_script(feed_tokens),
+            f"http://127.0.0.1:{ceiling_port}/ceiling",
+            LUA_COMMON,
             args.duration,
             args.connections,
+            ceiling,
         )
+        if "swipe" in wanted:
+            results["swipe"] = run_wrk(
+                f"http://127.0.0.1:{api_port}",
+                swipe_script(pairs),
+                args.duration,
+                args.connections,
+                api,
+            )
+        feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, 2000)]
+        if "feed" in wanted:
+            results["feed"] = run_wrk(
+                f"http://127.0.0.1:{api_port}",
+                feed_script(feed_tokens),
+                args.duration,
+                args.connections,
+                api,
+            )
         memory = worker_peak_mb(api)
     finally:
         api.terminate()
@@ -288,8 +386,19 @@ def main() -> None:
             f"{name:<9} {r['rps']:>9.0f} {r['rps'] / ceiling_rps:>10.1%} {r['p50']:>8.1f} "
             f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f}"
         )
+    print("\nCPU ms per request:")
+    print(f"{'endpoint':<9} {'API workers':>12} {'PostgreSQL':>11} {'wrk':>6} {'total':>7}")
+    for name, r in results.items():
+        total = r["cpu_ms_workers"] + r["cpu_ms_postgres"] + r["cpu_ms_wrk"]
+        print(
+            f"{name:<9} {r['cpu_ms_workers']:>12.2f} {r['cpu_ms_postgres']:>11.2f} "
+            f"{r['cpu_ms_wrk']:>6.2f} {total:>7.2f}"
+        )
     print("peak memory per API worker (MB): " + ", ".join(f"{m:.0f}" for m in memory))
-    print(json.dumps({k: {kk: round(vv, 2) for kk, vv in v.items()} for k, v in results.items()}))
+    for name, r in results.items():
+        codes = ", ".join(f"{code}: {n}" for code, n in sorted(r["statuses"].items()))
+        print(f"{name} responses by status: {codes}")
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Swipes and blocks."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
 from app import clock
-from app.db import SessionDep
+from app.db import SessionDep, async_pool, close_session, new_session
 from app.errors import NotFound
 from app.models import Block
 from app.pagination import MAX_ID
@@ -34,20 +35,35 @@ router = APIRouter(tags=["feed"])
         extra={200: {"model": SwipeOut, "description": "Repeat of an earlier identical swipe"}},
     ),
 )
-def create_swipe(
-    body: SwipeIn, bearer: Bearer, session: SessionDep, response: Response
+async def create_swipe(
+    body: SwipeIn, bearer: Bearer, request: Request, response: Response
 ) -> SwipeOut:
-    # The hot path: the caller is checked (401/403) inside the swipe's first query.
-    outcome = swiping.swipe(
-        session=session, user_id=bearer.user_id, target_id=body.target_id, decision=body.decision
-    )
-    if not outcome.created:
-        response.status_code = status.HTTP_200_OK
-    return SwipeOut(
-        target_id=body.target_id,
-        decision=body.decision,
-        match=match_view(session, outcome.match, bearer.user_id) if outcome.match else None,
-    )
+    # The hot path. The common case (a first swipe that starts no match) is stored on the event
+    # loop in one round trip on PostgreSQL; everything else goes through `swiping.swipe`, which
+    # also checks the caller (401/403) in its first query.
+    pool = async_pool(request)
+    if pool is not None and await swiping.try_plain_swipe(
+        pool, user_id=bearer.user_id, target_id=body.target_id, decision=body.decision
+    ):
+        return SwipeOut(target_id=body.target_id, decision=body.decision, match=None)
+    return await run_in_threadpool(_swipe, bearer.user_id, body, response)
+
+
+def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
+    session = new_session(write=True)
+    try:
+        outcome = swiping.swipe(
+            session=session, user_id=user_id, target_id=body.target_id, decision=body.decision
+        )
+        if not outcome.created:
+            response.status_code = status.HTTP_200_OK
+        return SwipeOut(
+            target_id=body.target_id,
+            decision=body.decision,
+            match=match_view(session, outcome.match, user_id) if outcome.match else None,
+        )
+    finally:
+        close_session(session)
 
 
 @router.delete(

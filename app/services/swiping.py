@@ -6,10 +6,14 @@ same instant on different processes serialise: the second sees the first's like 
 the match. The unique constraints on swipes and on the pair's match are the backstop.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import psycopg
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import (
     DateTime,
     Exists,
@@ -42,6 +46,8 @@ from app.models import Block, Match, MatchOrigin, MatchStatus, Profile, Role, Sw
 from app.ratelimit import TooManyRequests
 from app.security import check_participant
 from app.services import matches as match_service
+
+log = logging.getLogger("jobtinder")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +131,52 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
             raise
         return _repeat(session, state, decision)
     return SwipeOutcome(created=True, match=match)
+
+
+# --- The common case on PostgreSQL, in one round trip -------------------------------------
+#
+# Most swipes are a first like or pass on a discoverable participant of the other side that
+# does not complete a match. `try_plain_swipe` records exactly those, on the event loop, with
+# one call of the database function `plain_swipe` (migration 0006): it locks both users like
+# `swipe` does, then inserts only when every rule that `swipe` checks is satisfied and the
+# swipe cannot start a match (no like from the target). Anything else — a retry, a refusal, a
+# like that may start a match, SQLite — writes nothing there and is left to `swipe`, which
+# stays the one place that decides what such a request answers.
+
+_PLAIN_SWIPE = (
+    "SELECT plain_swipe(%(me)s::integer, %(target)s::integer, %(decision)s::text, "
+    "%(now)s::timestamptz, %(day_start)s::timestamptz, %(likes_per_day)s::integer)"
+)
+
+
+async def try_plain_swipe(
+    pool: "AsyncConnectionPool[AsyncConnection]", *, user_id: int, target_id: int, decision: str
+) -> bool:
+    """Record a swipe that needs no decision beyond "allowed": True if it was stored.
+
+    False means nothing was written and `swipe` must handle the request: a retry, anything
+    `swipe` refuses, a like that may start a match — or a connection problem (the general path
+    then answers 503 if the database really is gone). A unique violation (a race the locks
+    should make impossible) also falls through: `swipe` answers it as a retry.
+    """
+    now = clock.now()
+    params = {
+        "me": user_id,
+        "target": target_id,
+        "decision": decision,
+        "now": now,
+        "day_start": now.replace(hour=0, minute=0, second=0, microsecond=0),
+        "likes_per_day": get_settings().likes_per_day,
+    }
+    try:
+        async with pool.connection() as conn:  # autocommit: the call is its own transaction
+            row = await (await conn.execute(_PLAIN_SWIPE, params)).fetchone()
+            return bool(row and row[0])
+    except psycopg.IntegrityError:
+        return False
+    except psycopg.OperationalError as exc:  # includes the pool's timeout
+        log.warning("swipe fast path unavailable: %s", type(exc).__name__)
+        return False
 
 
 def _blocked_either_way(a: Any, b: Any) -> Exists:
