@@ -15,9 +15,11 @@ from collections.abc import AsyncIterator, Sequence
 from functools import cache
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from psycopg import AsyncConnection
+from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine, event, make_url, select
 from sqlalchemy.engine import Connection
@@ -183,6 +185,10 @@ def libpq_url(url: str) -> str | None:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def _configure_async_connection(conn: AsyncConnection) -> None:
+    set_json_loads(orjson.loads, conn)  # profiles' JSON columns, several per row
+
+
 async def open_async_pool(app: FastAPI) -> None:
     conninfo = libpq_url(get_settings().database_url)
     if conninfo is None:
@@ -193,6 +199,7 @@ async def open_async_pool(app: FastAPI) -> None:
         max_size=get_settings().db_pool_size,
         timeout=10,
         kwargs={"autocommit": True, "connect_timeout": 5},
+        configure=_configure_async_connection,
         open=False,
         name="hot-paths",
     )

@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.config import get_settings
@@ -23,6 +24,7 @@ from app.routers import (
     swipes,
     trajectory,
 )
+from app.services import feature_store
 
 API_PREFIX = "/api/v1"
 
@@ -55,6 +57,7 @@ TAGS = [
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await open_async_pool(app)
+    await run_in_threadpool(feature_store.warm_up)
     try:
         yield
     finally:

@@ -30,13 +30,7 @@ def decode_cursor(cursor: str) -> list[Any]:
 
 
 class PageParams:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=100, description="Page size (1–100).")] = 20,
-        cursor: Annotated[
-            str | None, Query(max_length=200, description="Opaque cursor from `next_cursor`.")
-        ] = None,
-    ) -> None:
+    def __init__(self, limit: int = 20, cursor: str | None = None) -> None:
         self.limit = limit
         self.cursor = cursor
 
@@ -55,7 +49,17 @@ class PageParams:
         return int(position[0])
 
 
-PageDep = Annotated[PageParams, Depends()]
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size (1–100).")] = 20,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="Opaque cursor from `next_cursor`.")
+    ] = None,
+) -> PageParams:
+    # async: a plain class or function dependency would cost a threadpool hop per request.
+    return PageParams(limit, cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 Row = TypeVar("Row")

@@ -1,14 +1,15 @@
 """The swipe deck."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 
-from app.db import SessionDep
-from app.pagination import PageDep
+from app.db import async_pool, close_session, new_session
+from app.pagination import PageDep, PageParams
 from app.schemas.common import problem_responses
 from app.schemas.feed import Breakdown, FeedItemOut, FeedPageOut
 from app.security import Bearer
 from app.services import profiles as profile_service
-from app.services.feed import build_feed
+from app.services.feed import FeedPage, build_feed, build_feed_async
 
 router = APIRouter(tags=["feed"])
 
@@ -24,11 +25,17 @@ router = APIRouter(tags=["feed"])
     "profile is incomplete.",
     responses=problem_responses(401, 403, 409, 422),
 )
-def read_feed(bearer: Bearer, session: SessionDep, page: PageDep) -> FeedPageOut:
-    # The hot path: the caller is checked (401/403) inside the feed's first query.
-    result = build_feed(
-        session=session, user_id=bearer.user_id, limit=page.limit, cursor=page.cursor
-    )
+async def read_feed(bearer: Bearer, request: Request, page: PageDep) -> FeedPageOut:
+    # The hot path: the caller is checked (401/403) inside the feed's first query. On
+    # PostgreSQL it runs on the event loop (the hot paths' async pool); otherwise in the
+    # threadpool with a session.
+    pool = async_pool(request)
+    if pool is not None:
+        result = await build_feed_async(
+            pool, user_id=bearer.user_id, limit=page.limit, cursor=page.cursor
+        )
+    else:
+        result = await run_in_threadpool(_build_feed, bearer.user_id, page)
     items = [
         FeedItemOut(
             profile=profile_service.card_from_row(item.profile),
@@ -39,3 +46,11 @@ def read_feed(bearer: Bearer, session: SessionDep, page: PageDep) -> FeedPageOut
         for item in result.items
     ]
     return FeedPageOut(items=items, next_cursor=result.next_cursor)
+
+
+def _build_feed(user_id: int, page: PageParams) -> FeedPage:
+    session = new_session()
+    try:
+        return build_feed(session=session, user_id=user_id, limit=page.limit, cursor=page.cursor)
+    finally:
+        close_session(session)

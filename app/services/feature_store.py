@@ -15,6 +15,7 @@ nothing that the database does not say, only a faster shape of it. The feed also
 few profiles on the page it returns.
 """
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,12 +26,16 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from app import clock
+from app.db import close_session, new_session
 from app.matching.features import Participant, Pool, build_pool
 from app.models import FeatureVersion, Profile
 from app.vocabulary import get_vocabulary
+
+log = logging.getLogger("jobtinder")
 
 # Commits can land out of updated_at order across processes; re-read this far back.
 WATERMARK_MARGIN = timedelta(seconds=10)
@@ -104,6 +109,11 @@ class FeatureStore:
         with self._lock:
             self._sides.clear()
 
+    def current(self, side: str, version: tuple[int, int]) -> SideFeatures | None:
+        """The side's features if they are at this version already (no I/O); else None."""
+        features = self._sides.get(side)
+        return features if features is not None and _covers(features.version, version) else None
+
     def side(
         self, session: Session, side: str, *, version: tuple[int, int] | None = None
     ) -> SideFeatures:
@@ -117,14 +127,14 @@ class FeatureStore:
             version = (stamp.version, stamp.deletions) if stamp else (0, 0)
         with self._lock:
             current = self._sides.get(side)
-            if current is None or current.version[1] != version[1]:
+            if current is None or current.version[1] < version[1]:
                 # First use, or a profile was deleted (an erased account): start afresh.
                 current = self._load_all(session, side)
                 current.version = version
                 self._sides[side] = current
                 return current
         with current.lock:
-            if current.version != version:
+            if not _covers(current.version, version):
                 self._refresh(session, side, current)
                 current.version = version
         return current
@@ -188,6 +198,15 @@ class FeatureStore:
                 features.row_of[participant.user_id] = start + offset
 
 
+def _covers(have: tuple[int, int], wanted: tuple[int, int]) -> bool:
+    """Features stamped `have` are as fresh as a caller who read `wanted` needs.
+
+    Every change, deletions included, bumps the first number, so it only grows: features
+    that another request already brought further along are current for this one too.
+    """
+    return have[0] >= wanted[0]
+
+
 def bump_version(session: Session, side: str, *, deletion: bool = False) -> None:
     """Record, in the caller's transaction, that a profile of this side changed."""
     dialect = session.get_bind().dialect.name
@@ -211,3 +230,19 @@ def _overwrite_row(pool: Pool, row: int, single: Pool) -> None:
 
 
 store = FeatureStore()
+
+
+def warm_up() -> None:
+    """Load both sides now, so that a process's first feed requests do not wait for it.
+
+    Called when a process starts serving. A database that is not reachable yet is not an
+    error here: the first feed request then loads the features instead.
+    """
+    session = new_session()
+    try:
+        for side in ("teacher", "professional"):
+            store.side(session, side)
+    except SQLAlchemyError as exc:
+        log.warning("feature store not warmed up: %s", type(exc).__name__)
+    finally:
+        close_session(session)

@@ -1,34 +1,51 @@
 """The swipe deck: who I may see, ranked by the matching service, one page at a time."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 import numpy as np
+import numpy.typing as npt
+from fastapi.concurrency import run_in_threadpool
+from psycopg import AsyncConnection
+from psycopg.rows import namedtuple_row
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import (
     CompoundSelect,
     DateTime,
     Integer,
     ScalarSelect,
     Select,
+    any_,
     bindparam,
     case,
     func,
     select,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlmodel import Session, col
 
 from app import clock
 from app.config import get_settings
+from app.db import close_session, new_session
 from app.errors import PROFILE_INCOMPLETE, Conflict, Invalid
 from app.matching import explain
 from app.matching.features import build_pool
-from app.matching.scoring import rank_page
+from app.matching.scoring import Ranked, rank_page
 from app.models import Block, FeatureVersion, Match, Profile, Swipe, User
 from app.pagination import MAX_ID, decode_cursor, encode_cursor
 from app.security import check_participant
-from app.services.feature_store import FEATURE_COLUMNS, participant_from, rankable, store
+from app.services.feature_store import (
+    FEATURE_COLUMNS,
+    SideFeatures,
+    participant_from,
+    rankable,
+    store,
+)
 from app.services.matches import involving, ongoing_clause
 
 SCORE_DECIMALS = 6
@@ -87,7 +104,7 @@ def _at_limit(column: Any) -> Select[Any]:
     )
 
 
-def _excluded(at_limit_column: Any) -> CompoundSelect[Any]:
+def _excluded() -> CompoundSelect[Any]:
     partner = case(
         (col(Match.teacher_id) == _ME, col(Match.professional_id)), else_=col(Match.teacher_id)
     )
@@ -96,76 +113,85 @@ def _excluded(at_limit_column: Any) -> CompoundSelect[Any]:
         select(col(Block.blocked_id)).where(col(Block.blocker_id) == _ME),
         select(col(Block.blocker_id)).where(col(Block.blocked_id) == _ME),
         select(partner).where(involving(cast(int, _ME))),
-        # Of the side I browse, those at the ongoing-match limit.
-        _at_limit(at_limit_column),
+        # Everyone at the ongoing-match limit (of both sides: the other side's pool holds
+        # no one of mine, and so the statement does not depend on the caller's side).
+        _at_limit(col(Match.teacher_id)),
+        _at_limit(col(Match.professional_id)),
     )
 
 
 # 2. Everyone my feed never shows, in one statement.
-_EXCLUDED_FOR = {
-    "teacher": _excluded(col(Match.professional_id)),
-    "professional": _excluded(col(Match.teacher_id)),
-}
+_EXCLUDED = _excluded()
 
 # 3. The page's profiles and owners, re-checked against the database. Plain columns, not ORM
 # objects: instantiating SQLModel table objects was the largest single cost of a feed page.
+_PAGE_COLUMNS = (
+    *Profile.__table__.columns,  # type: ignore[attr-defined]
+    col(User.name),
+    col(User.deleted_at),
+)
 _PAGE = (
-    select(
-        *Profile.__table__.columns,  # type: ignore[attr-defined]
-        col(User.name),
-        col(User.deleted_at),
-    )
+    select(*_PAGE_COLUMNS)
     .join(User, col(User.id) == col(Profile.user_id))
     .where(col(Profile.user_id).in_(bindparam("ids", expanding=True)))
 )
 
 
-def excluded_ids(session: Session, user_id: int, side: str) -> set[int]:
-    """Who my feed never shows: swiped, blocked either way, ever matched, at their limit."""
-    params = {"me": user_id, "now": clock.now(), "limit": get_settings().max_ongoing_matches}
-    rows = session.connection().execute(_EXCLUDED_FOR[side], params).scalars()
-    excluded = {int(uid) for uid in rows}
-    excluded.add(user_id)
-    return excluded
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the first two statements decided: who browses which side, from where."""
+
+    viewer: Any  # the `_VIEWER` row
+    other_side: str
+    version: tuple[int, int]
+    excluded: npt.NDArray[np.int64]
+    after: tuple[float, int] | None
 
 
-def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None) -> FeedPage:
-    """Rank the other side's discoverable profiles for me and return one page.
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    page_ids: list[int]
+    ranking: Ranked
 
-    The caller's token was only verified; whether they may browse (401/403) is decided here
-    on the row the first query reads anyway.
-    """
-    me = session.connection().execute(_VIEWER, {"me": user_id}).one_or_none()
+
+def _plan(me: Any, excluded_rows: Iterable[Any], user_id: int, cursor: str | None) -> _Plan:
+    """Check the caller (401/403/409/422) and what they may see."""
     check_participant(role=me.role if me else None, deleted_at=me.deleted_at if me else None)
     assert me is not None
     if not me.complete or not me.place:
         raise Conflict(PROFILE_INCOMPLETE)  # a paused (not discoverable) profile may browse
     after = _parse_cursor(cursor)
-    other_side = "professional" if me.user_side == "teacher" else "teacher"
-    version = (int(me.version or 0), int(me.deletions or 0))
-    features = store.side(session, other_side, version=version)
-    if len(features.pool) == 0:
-        return FeedPage(items=[], next_cursor=None)
-    excluded = np.fromiter(excluded_ids(session, user_id, me.user_side), dtype=np.int64)
-    eligible = features.active & ~np.isin(features.pool.ids, excluded)
-    viewer = participant_from(me)
-    ranked = rank_page(
-        build_pool([viewer]),
+    excluded = np.fromiter((int(row[0]) for row in excluded_rows), dtype=np.int64)
+    return _Plan(
+        viewer=me,
+        other_side="professional" if me.user_side == "teacher" else "teacher",
+        version=(int(me.version or 0), int(me.deletions or 0)),
+        excluded=np.append(excluded, user_id),
+        after=after,
+    )
+
+
+def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
+    eligible = features.active & ~np.isin(features.pool.ids, plan.excluded)
+    ranking = rank_page(
+        build_pool([participant_from(plan.viewer)]),
         features.pool,
         eligible,
         limit=limit,
-        after=after,
+        after=plan.after,
         decimals=SCORE_DECIMALS,
     )
+    return _Ranked([int(features.pool.ids[row]) for row in ranking.rows], ranking)
+
+
+def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
     # The page is checked against the database: a profile paused or erased a moment ago by
     # another process is left out even if the features have not caught up yet.
-    page_ids = [int(features.pool.ids[row]) for row in ranked.rows]
-    found = {}
-    if page_ids:
-        page = session.connection().execute(_PAGE, {"ids": page_ids})
-        found = {row.user_id: row for row in page}
+    found = {row.user_id: row for row in rows}
+    viewer = participant_from(plan.viewer)
+    scores = ranked.ranking.scores
     items = []
-    for position, candidate_id in enumerate(page_ids):
+    for position, candidate_id in enumerate(ranked.page_ids):
         profile = found.get(candidate_id)
         if profile is None or not rankable(profile) or profile.deleted_at is not None:
             continue
@@ -173,17 +199,114 @@ def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None
         items.append(
             FeedItem(
                 profile=profile,
-                score=float(ranked.scores.score[position]),
-                breakdown=explain.breakdown_dict(ranked.scores.breakdown[position]),
-                reasons=explain.reasons(viewer, candidate, ranked.scores, position),
+                score=float(scores.score[position]),
+                breakdown=explain.breakdown_dict(scores.breakdown[position]),
+                reasons=explain.reasons(viewer, candidate, scores, position),
             )
         )
     next_cursor = (
-        encode_cursor([float(ranked.scores.score[-1]), page_ids[-1]])
-        if ranked.more and page_ids
+        encode_cursor([float(scores.score[-1]), ranked.page_ids[-1]])
+        if ranked.ranking.more and ranked.page_ids
         else None
     )
     return FeedPage(items=items, next_cursor=next_cursor)
+
+
+def _params(user_id: int) -> dict[str, Any]:
+    return {"me": user_id, "now": clock.now(), "limit": get_settings().max_ongoing_matches}
+
+
+def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None) -> FeedPage:
+    """Rank the other side's discoverable profiles for me and return one page.
+
+    The caller's token was only verified; whether they may browse (401/403) is decided here
+    on the row the first query reads anyway. Three statements: the caller, who is excluded,
+    the page's profiles.
+    """
+    connection = session.connection()
+    params = _params(user_id)
+    me = connection.execute(_VIEWER, params).one_or_none()
+    excluded: Iterable[Any] = connection.execute(_EXCLUDED, params) if me is not None else ()
+    plan = _plan(me, excluded, user_id, cursor)
+    features = store.side(session, plan.other_side, version=plan.version)
+    if len(features.pool) == 0:
+        return FeedPage(items=[], next_cursor=None)
+    ranked = _rank(plan, features, limit)
+    rows: Iterable[Any] = ()
+    if ranked.page_ids:
+        rows = connection.execute(_PAGE, {"ids": ranked.page_ids})
+    return _page(plan, ranked, rows)
+
+
+# --- The same feed on the event loop (PostgreSQL) --------------------------------------------
+#
+# The same statements, compiled once for psycopg and sent on the hot paths' async pool: the
+# caller and the exclusions in one pipelined round trip, the page's profiles in a second.
+# The feature store is read as it is when it is current; bringing it up to date (rare: only
+# after a profile changed) runs in the threadpool with a session, as on the general path.
+
+
+@dataclass(frozen=True, slots=True)
+class _Sql:
+    """A statement compiled for psycopg, with the values of its own literal parameters."""
+
+    text: str
+    defaults: dict[str, Any]
+
+    def params(self, **values: Any) -> dict[str, Any]:
+        return self.defaults | values
+
+
+@cache
+def _compiled() -> tuple[_Sql, _Sql, _Sql]:
+    dialect = psycopg_dialect.dialect()
+    page = (
+        select(*_PAGE_COLUMNS)
+        .join(User, col(User.id) == col(Profile.user_id))
+        .where(col(Profile.user_id) == any_(bindparam("ids", type_=ARRAY(Integer))))
+    )
+    viewer, excluded, page_sql = (
+        statement.compile(dialect=dialect) for statement in (_VIEWER, _EXCLUDED, page)
+    )
+    return tuple(  # type: ignore[return-value]
+        _Sql(str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
+        for compiled in (viewer, excluded, page_sql)
+    )
+
+
+async def build_feed_async(
+    pool: "AsyncConnectionPool[AsyncConnection]", *, user_id: int, limit: int, cursor: str | None
+) -> FeedPage:
+    """`build_feed` on the hot paths' pool: same answers, two round trips, no threads."""
+    viewer_sql, excluded_sql, page_sql = _compiled()
+    params = _params(user_id)
+    async with pool.connection() as conn:
+        async with conn.pipeline():
+            viewer_cursor = conn.cursor(row_factory=namedtuple_row)
+            await viewer_cursor.execute(viewer_sql.text, viewer_sql.params(**params))
+            excluded_cursor = await conn.execute(excluded_sql.text, excluded_sql.params(**params))
+        me = await viewer_cursor.fetchone()
+        plan = _plan(me, await excluded_cursor.fetchall(), user_id, cursor)
+        features = store.current(plan.other_side, plan.version)
+        if features is None:
+            features = await run_in_threadpool(_bring_store_up_to_date, plan)
+        if len(features.pool) == 0:
+            return FeedPage(items=[], next_cursor=None)
+        ranked = _rank(plan, features, limit)
+        rows: list[Any] = []
+        if ranked.page_ids:
+            page_cursor = conn.cursor(row_factory=namedtuple_row)
+            await page_cursor.execute(page_sql.text, page_sql.params(ids=ranked.page_ids))
+            rows = await page_cursor.fetchall()
+    return _page(plan, ranked, rows)
+
+
+def _bring_store_up_to_date(plan: _Plan) -> SideFeatures:
+    session = new_session()
+    try:
+        return store.side(session, plan.other_side, version=plan.version)
+    finally:
+        close_session(session)
 
 
 def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
