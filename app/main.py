@@ -1,5 +1,6 @@
 """create_app(): middleware, error handlers, routers — nothing else."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -58,9 +59,14 @@ TAGS = [
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await open_async_pool(app)
     await run_in_threadpool(feature_store.warm_up)
+    # What exists now (modules, vocabulary, the feature store's index) lives as long as the
+    # process: keep it out of the cyclic garbage collector's full passes, which otherwise
+    # walk it all and show up as latency spikes.
+    gc.freeze()
     try:
         yield
     finally:
+        gc.unfreeze()
         await close_async_pool(app)
 
 

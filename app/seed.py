@@ -12,7 +12,7 @@ from sqlalchemy import insert, select
 from sqlmodel import col
 
 from app import clock
-from app.db import new_session
+from app.db import get_engine, new_session
 from app.models import CoordinatorRegion, Profile, Role, User
 from app.security import hash_password
 from app.services.feature_store import bump_version
@@ -240,7 +240,17 @@ def seed_participants(count: int, *, seed: int = 2016, batch: int = 2000) -> int
         for side in ("teacher", "professional"):
             bump_version(session, side)
         session.commit()
+    _analyze()
     return created
+
+
+def _analyze() -> None:
+    """Fresh planner statistics after a bulk load (autovacuum would get there later)."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("ANALYZE users, profiles")
 
 
 def _ensure_demo_accounts(session: Any, password_hash: str) -> None:

@@ -34,7 +34,7 @@ from app.config import get_settings
 from app.db import close_session, new_session
 from app.errors import PROFILE_INCOMPLETE, Conflict, Invalid
 from app.matching import explain
-from app.matching.features import build_pool
+from app.matching.features import Participant, build_pool
 from app.matching.scoring import Ranked, rank_page
 from app.models import Block, FeatureVersion, Match, Profile, Swipe, User
 from app.pagination import MAX_ID, decode_cursor, encode_cursor
@@ -141,7 +141,7 @@ _PAGE = (
 class _Plan:
     """What the first two statements decided: who browses which side, from where."""
 
-    viewer: Any  # the `_VIEWER` row
+    viewer: Participant  # the caller's ranking features
     other_side: str
     version: tuple[int, int]
     excluded: npt.NDArray[np.int64]
@@ -163,7 +163,7 @@ def _plan(me: Any, excluded_rows: Iterable[Any], user_id: int, cursor: str | Non
     after = _parse_cursor(cursor)
     excluded = np.fromiter((int(row[0]) for row in excluded_rows), dtype=np.int64)
     return _Plan(
-        viewer=me,
+        viewer=participant_from(me),
         other_side="professional" if me.user_side == "teacher" else "teacher",
         version=(int(me.version or 0), int(me.deletions or 0)),
         excluded=np.append(excluded, user_id),
@@ -174,7 +174,7 @@ def _plan(me: Any, excluded_rows: Iterable[Any], user_id: int, cursor: str | Non
 def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
     eligible = features.active & ~np.isin(features.pool.ids, plan.excluded)
     ranking = rank_page(
-        build_pool([participant_from(plan.viewer)]),
+        build_pool([plan.viewer]),
         features.pool,
         eligible,
         limit=limit,
@@ -188,7 +188,7 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
     # The page is checked against the database: a profile paused or erased a moment ago by
     # another process is left out even if the features have not caught up yet.
     found = {row.user_id: row for row in rows}
-    viewer = participant_from(plan.viewer)
+    viewer = plan.viewer
     scores = ranked.ranking.scores
     items = []
     for position, candidate_id in enumerate(ranked.page_ids):
