@@ -47,6 +47,7 @@ from app.services.feature_store import (
     store,
 )
 from app.services.matches import involving, ongoing_clause
+from app.services.profiles import CARD_COLUMNS
 
 SCORE_DECIMALS = 6
 
@@ -125,8 +126,20 @@ _EXCLUDED = _excluded()
 
 # 3. The page's profiles and owners, re-checked against the database. Plain columns, not ORM
 # objects: instantiating SQLModel table objects was the largest single cost of a feed page.
+# Only what a card, the ranking features and the re-check need: no contact details or other
+# private fields are read for the feed at all (and fewer JSON columns to parse).
 _PAGE_COLUMNS = (
-    *Profile.__table__.columns,  # type: ignore[attr-defined]
+    *(
+        getattr(Profile, name)
+        for name in dict.fromkeys(
+            (
+                *FEATURE_COLUMNS,
+                *CARD_COLUMNS,
+                "complete",
+                "discoverable",
+            )
+        )
+    ),
     col(User.name),
     col(User.deleted_at),
 )

@@ -114,6 +114,29 @@ def effective_weights(profile: Profile) -> Weights:
     return Weights.model_validate(values)
 
 
+# The profile columns `_card_fields` reads (with the owner's id, name and side).
+CARD_COLUMNS = (
+    "user_id",
+    "side",
+    "region",
+    "headline",
+    "organisation",
+    "organisation_type",
+    "bio",
+    "subjects",
+    "education",
+    "place",
+    "max_travel_km",
+    "hours_per_month",
+    "available_months",
+    "duration_months",
+    "goals",
+    "outcomes",
+    "motivation",
+    "match_mode",
+)
+
+
 def _card_fields(profile: Profile | None, user: User) -> dict[str, object]:
     vocab = get_vocabulary()
     place = vocab.places.get(profile.place) if profile and profile.place else None
@@ -167,7 +190,7 @@ class _Owner:
 
 
 def card_from_row(row: Any) -> ProfileCard:
-    """The public card from a row of all profile columns plus the owner's `name`.
+    """The public card from a row with CARD_COLUMNS plus the owner's `name`.
 
     For the feed's page: the same fields as `card`, without building ORM objects, which for
     SQLModel tables costs more than the rest of the page together.
