@@ -227,14 +227,18 @@ def run_wrk(
             statuses[code] = statuses.get(code, 0) + int(count)
     requests, seconds, p50, p95, p99, errors = line.split()[1:]
     per_request = {f"cpu_ms_{k}": v * 1000 / max(int(requests), 1) for k, v in cpu.items()}
-    return per_request | {"statuses": statuses} | {
-        "rps": int(requests) / float(seconds),
-        "p50": float(p50),
-        "p95": float(p95),
-        "p99": float(p99),
-        "errors": int(errors),
-        "requests": int(requests),
-    }
+    return (
+        per_request
+        | {"statuses": statuses}
+        | {
+            "rps": int(requests) / float(seconds),
+            "p50": float(p50),
+            "p95": float(p95),
+            "p99": float(p99),
+            "errors": int(errors),
+            "requests": int(requests),
+        }
+    )
 
 
 def lua_table(rows: list[str]) -> str:

@@ -167,14 +167,14 @@ class _Ranked:
     ranking: Ranked
 
 
-def _plan(me: Any, excluded_rows: Iterable[Any], user_id: int, cursor: str | None) -> _Plan:
+def _plan(me: Any, excluded_ids: Iterable[int], user_id: int, cursor: str | None) -> _Plan:
     """Check the caller (401/403/409/422) and what they may see."""
     check_participant(role=me.role if me else None, deleted_at=me.deleted_at if me else None)
     assert me is not None
     if not me.complete or not me.place:
         raise Conflict(PROFILE_INCOMPLETE)  # a paused (not discoverable) profile may browse
     after = _parse_cursor(cursor)
-    excluded = np.fromiter((int(row[0]) for row in excluded_rows), dtype=np.int64)
+    excluded = np.fromiter(excluded_ids, dtype=np.int64)
     return _Plan(
         viewer=participant_from(me),
         other_side="professional" if me.user_side == "teacher" else "teacher",
@@ -239,7 +239,9 @@ def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None
     connection = session.connection()
     params = _params(user_id)
     me = connection.execute(_VIEWER, params).one_or_none()
-    excluded: Iterable[Any] = connection.execute(_EXCLUDED, params) if me is not None else ()
+    excluded: Iterable[int] = ()
+    if me is not None:
+        excluded = connection.execute(_EXCLUDED, params).scalars()
     plan = _plan(me, excluded, user_id, cursor)
     features = store.side(session, plan.other_side, version=plan.version)
     if len(features.pool) == 0:
@@ -254,7 +256,8 @@ def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None
 # --- The same feed on the event loop (PostgreSQL) --------------------------------------------
 #
 # The same statements, compiled once for psycopg and sent on the hot paths' async pool: the
-# caller and the exclusions in one pipelined round trip, the page's profiles in a second.
+# caller with the exclusions (as an array column) in one statement, the page's profiles in a
+# second.
 # The feature store is read as it is when it is current; bringing it up to date (rare: only
 # after a profile changed) runs in the threadpool with a session, as on the general path.
 
@@ -271,35 +274,34 @@ class _Sql:
 
 
 @cache
-def _compiled() -> tuple[_Sql, _Sql, _Sql]:
+def _compiled() -> tuple[_Sql, _Sql]:
     dialect = psycopg_dialect.dialect()
+    # The caller and everyone excluded in one statement: the exclusions as an array column.
+    excluded = _EXCLUDED.subquery("excluded")
+    viewer = _VIEWER.add_columns(
+        select(func.array_agg(excluded.c.target_id)).scalar_subquery().label("excluded_ids")
+    )
     page = (
         select(*_PAGE_COLUMNS)
         .join(User, col(User.id) == col(Profile.user_id))
         .where(col(Profile.user_id) == any_(bindparam("ids", type_=ARRAY(Integer))))
     )
-    viewer, excluded, page_sql = (
-        statement.compile(dialect=dialect) for statement in (_VIEWER, _EXCLUDED, page)
-    )
+    compiled = [statement.compile(dialect=dialect) for statement in (viewer, page)]
     return tuple(  # type: ignore[return-value]
-        _Sql(str(compiled), {k: v for k, v in compiled.params.items() if v is not None})
-        for compiled in (viewer, excluded, page_sql)
+        _Sql(str(c), {k: v for k, v in c.params.items() if v is not None}) for c in compiled
     )
 
 
 async def build_feed_async(
     pool: "AsyncConnectionPool[AsyncConnection]", *, user_id: int, limit: int, cursor: str | None
 ) -> FeedPage:
-    """`build_feed` on the hot paths' pool: same answers, two round trips, no threads."""
-    viewer_sql, excluded_sql, page_sql = _compiled()
-    params = _params(user_id)
+    """`build_feed` on the hot paths' pool: same answers, two statements, no threads."""
+    viewer_sql, page_sql = _compiled()
     async with pool.connection() as conn:
-        async with conn.pipeline():
-            viewer_cursor = conn.cursor(row_factory=namedtuple_row)
-            await viewer_cursor.execute(viewer_sql.text, viewer_sql.params(**params))
-            excluded_cursor = await conn.execute(excluded_sql.text, excluded_sql.params(**params))
-        me = await viewer_cursor.fetchone()
-        plan = _plan(me, await excluded_cursor.fetchall(), user_id, cursor)
+        viewer_cursor = conn.cursor(row_factory=namedtuple_row)
+        await viewer_cursor.execute(viewer_sql.text, viewer_sql.params(**_params(user_id)))
+        me: Any = await viewer_cursor.fetchone()
+        plan = _plan(me, (me.excluded_ids or ()) if me else (), user_id, cursor)
         features = store.current(plan.other_side, plan.version)
         if features is None:
             features = await run_in_threadpool(_bring_store_up_to_date, plan)
