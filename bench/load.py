@@ -1,7 +1,8 @@
 """Load benchmark: swipes and feeds against the real API, beside the framework's ceiling.
 
-    .venv/bin/python bench/load.py --participants 10000 --workers 2 --duration 20 \
-        [--connections 32] [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+    .venv/bin/python bench/load.py --participants 10000 --workers 2 --duration 15 \
+        [--rounds 3] [--connections 32] [--reuse] [--only swipe,feed] \
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Needs `wrk` (Debian package `wrk`). Steps, all in one run so the figures are comparable:
 1. creates the database `jobtinder_load` on the server, migrates it, seeds N participants;
@@ -9,8 +10,10 @@ Needs `wrk` (Debian package `wrk`). Steps, all in one run so the figures are com
    settings (bench/ceiling_app.py);
 3. drives each with wrk: the ceiling (GET /ceiling), swipes (POST /api/v1/swipes, every
    request a distinct swiper/target pair, like or pass), feeds (GET /api/v1/feed, many users);
-4. prints throughput, p50/p95/p99 latency, errors (non-2xx and socket errors), each endpoint's
-   throughput as a fraction of the ceiling, and the peak memory (VmHWM) of every worker.
+4. prints throughput, p50/p95/p99 latency, errors (non-2xx and socket errors), responses by
+   status, each endpoint's throughput as a fraction of the ceiling, CPU milliseconds per
+   request of the API workers, PostgreSQL and wrk, and the peak memory (VmHWM) per worker;
+   with --rounds R it repeats step 3 R times and prints the medians.
 """
 
 import argparse
@@ -19,7 +22,9 @@ import os
 import random
 import re
 import resource
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,6 +53,7 @@ function setup(thread)
 end
 function init(args)
   i = thread_id
+  if load_data then load_data() end
 end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
@@ -92,6 +98,11 @@ def prepare_database(url: str, participants: int) -> str:
         stdout=subprocess.DEVNULL,
     )
     print(f"seeded {participants} participants in {time.perf_counter() - start:.1f} s")
+    # Start from a steady state: the seed's writes flushed, not a checkpoint mid-run.
+    engine = create_engine(target, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("CHECKPOINT"))
+    engine.dispose()
     return target
 
 
@@ -245,13 +256,22 @@ def lua_table(rows: list[str]) -> str:
     return "{" + ",".join(rows) + "}"
 
 
-def swipe_script(pairs: list[tuple[str, int, str]]) -> str:
-    rows = [f'{{"{token}",{target},"{decision}"}}' for token, target, decision in pairs]
+def swipe_script(pairs: list[tuple[str, int, str]], data_dir: Path) -> str:
+    """Every request a distinct (swiper, target, decision), read by each thread from a file."""
+    data = data_dir / f"swipes-{len(list(data_dir.iterdir()))}.txt"
+    data.write_text("".join(f"{token} {target} {decision}\n" for token, target, decision in pairs))
     return (
         LUA_COMMON
         + f"""
-local pairs_ = {lua_table(rows)}
-local n = #pairs_
+local pairs_ = {{}}
+local n = 0
+function load_data()
+  for line in io.lines("{data}") do
+    local token, target, decision = line:match("(%S+) (%S+) (%S+)")
+    n = n + 1
+    pairs_[n] = {{token, target, decision}}
+  end
+end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 function request()
@@ -287,6 +307,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat ceiling, swipe, feed this many times and print medians (noisy machines)",
+    )
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
@@ -331,7 +357,7 @@ def main() -> None:
     tokens = {uid: create_access_token(uid)[0] for uid in teachers + pros}
     # Distinct swiper/target pairs of opposite sides, never repeated in a run.
     pairs: list[tuple[str, int, str]] = []
-    for _ in range(60_000):
+    for _ in range(max(60_000, args.rounds * args.duration * 5_000)):
         if rng.random() < 0.5:
             swiper, target = rng.choice(teachers), rng.choice(pros)
         else:
@@ -343,44 +369,69 @@ def main() -> None:
     api_port, ceiling_port = free_port(), free_port()
     api = start_server("app.main:app", api_port, args.workers, env)
     ceiling = start_server("bench.ceiling_app:app", ceiling_port, args.workers, env)
-    results: dict[str, dict[str, Any]] = {}
+    rounds: list[dict[str, dict[str, Any]]] = []
+    consumed = 0
+    data_dir = Path(tempfile.mkdtemp(prefix="jobtinder-load-"))
+    feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, 2000)]
     try:
-        results["ceiling"] = run_wrk(
-            f"http://127.0.0.1:{ceiling_port}/ceiling",
-            LUA_COMMON,
-            args.duration,
-            args.connections,
-            ceiling,
-        )
-        if "swipe" in wanted:
-            results["swipe"] = run_wrk(
-                f"http://127.0.0.1:{api_port}",
-                swipe_script(pairs),
+        for number in range(args.rounds):
+            results: dict[str, dict[str, Any]] = {}
+            results["ceiling"] = run_wrk(
+                f"http://127.0.0.1:{ceiling_port}/ceiling",
+                LUA_COMMON,
                 args.duration,
                 args.connections,
-                api,
+                ceiling,
             )
-        feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, 2000)]
-        if "feed" in wanted:
-            results["feed"] = run_wrk(
-                f"http://127.0.0.1:{api_port}",
-                feed_script(feed_tokens),
-                args.duration,
-                args.connections,
-                api,
-            )
+            if "swipe" in wanted:
+                # Each round starts where the last one stopped: every swipe of the run is new.
+                offset = consumed % len(pairs)
+                results["swipe"] = run_wrk(
+                    f"http://127.0.0.1:{api_port}",
+                    swipe_script(pairs[offset:] + pairs[:offset], data_dir),
+                    args.duration,
+                    args.connections,
+                    api,
+                )
+                # wrk's two threads step through alternate pairs at their own pace.
+                consumed += 2 * int(results["swipe"]["requests"])
+            if "feed" in wanted:
+                results["feed"] = run_wrk(
+                    f"http://127.0.0.1:{api_port}",
+                    feed_script(feed_tokens),
+                    args.duration,
+                    args.connections,
+                    api,
+                )
+            rounds.append(results)
+            print_round(number + 1, results)
         memory = worker_peak_mb(api)
     finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
         api.terminate()
         ceiling.terminate()
         api.wait(30)
         ceiling.wait(30)
 
-    ceiling_rps = results["ceiling"]["rps"]
     print(
         f"\nparticipants={args.participants} workers={args.workers} "
-        f"connections={args.connections} duration={args.duration}s"
+        f"connections={args.connections} duration={args.duration}s rounds={args.rounds}"
     )
+    if args.rounds > 1:
+        print("median over the rounds (each fraction against its own round's ceiling):")
+        print(f"{'endpoint':<9} {'req/s':>9} {'of ceiling':>10} {'p99 ms':>8}")
+        for name in rounds[0]:
+            rps = statistics.median(r[name]["rps"] for r in rounds)
+            share = statistics.median(r[name]["rps"] / r["ceiling"]["rps"] for r in rounds)
+            p99 = statistics.median(r[name]["p99"] for r in rounds)
+            print(f"{name:<9} {rps:>9.0f} {share:>10.1%} {p99:>8.1f}")
+    print("peak memory per API worker (MB): " + ", ".join(f"{m:.0f}" for m in memory))
+    print(json.dumps(rounds))
+
+
+def print_round(number: int, results: dict[str, dict[str, Any]]) -> None:
+    ceiling_rps = results["ceiling"]["rps"]
+    print(f"\nround {number}")
     print(
         f"{'endpoint':<9} {'req/s':>9} {'of ceiling':>10} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8} {'errors':>7}"
@@ -390,7 +441,7 @@ def main() -> None:
             f"{name:<9} {r['rps']:>9.0f} {r['rps'] / ceiling_rps:>10.1%} {r['p50']:>8.1f} "
             f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f}"
         )
-    print("\nCPU ms per request:")
+    print("CPU ms per request:")
     print(f"{'endpoint':<9} {'API workers':>12} {'PostgreSQL':>11} {'wrk':>6} {'total':>7}")
     for name, r in results.items():
         total = r["cpu_ms_workers"] + r["cpu_ms_postgres"] + r["cpu_ms_wrk"]
@@ -398,11 +449,9 @@ def main() -> None:
             f"{name:<9} {r['cpu_ms_workers']:>12.2f} {r['cpu_ms_postgres']:>11.2f} "
             f"{r['cpu_ms_wrk']:>6.2f} {total:>7.2f}"
         )
-    print("peak memory per API worker (MB): " + ", ".join(f"{m:.0f}" for m in memory))
     for name, r in results.items():
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(r["statuses"].items()))
         print(f"{name} responses by status: {codes}")
-    print(json.dumps(results))
 
 
 if __name__ == "__main__":
