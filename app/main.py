@@ -100,12 +100,13 @@ def create_app() -> FastAPI:
         install_docs(app)
 
     api = APIRouter(prefix=API_PREFIX)
+    # Requests are matched against routes in this order: the hot paths first.
     for module in (
+        swipes,
+        feed,
         auth,
         me,
         profiles,
-        feed,
-        swipes,
         matches,
         trajectory,
         notifications,
