@@ -11,7 +11,8 @@ Locking: on PostgreSQL a service that must not race locks the rows it depends on
 
 import logging
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Annotated, Any
 
@@ -124,6 +125,16 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(close_session, session)
         else:
             close_session(session)
+
+
+@contextmanager
+def session_scope(*, write: bool = False) -> Iterator[Session]:
+    """A session for work outside the request's dependency (threadpool code, startup)."""
+    session = new_session(write=write)
+    try:
+        yield session
+    finally:
+        close_session(session)
 
 
 def close_session(session: Session) -> None:

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from app.db import async_pool, close_session, new_session
+from app.db import async_pool, session_scope
 from app.pagination import PageDep, PageParams
 from app.schemas.common import problem_responses
 from app.schemas.feed import Breakdown, FeedItemOut, FeedPageOut
@@ -49,8 +49,5 @@ async def read_feed(bearer: Bearer, request: Request, page: PageDep) -> FeedPage
 
 
 def _build_feed(user_id: int, page: PageParams) -> FeedPage:
-    session = new_session()
-    try:
+    with session_scope() as session:
         return build_feed(session=session, user_id=user_id, limit=page.limit, cursor=page.cursor)
-    finally:
-        close_session(session)

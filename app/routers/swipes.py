@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from app import clock
-from app.db import SessionDep, async_pool, close_session, new_session
+from app.db import SessionDep, async_pool, session_scope
 from app.errors import NotFound
 from app.models import Block
 from app.pagination import MAX_ID
@@ -50,8 +50,7 @@ async def create_swipe(
 
 
 def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
-    session = new_session(write=True)
-    try:
+    with session_scope(write=True) as session:
         outcome = swiping.swipe(
             session=session, user_id=user_id, target_id=body.target_id, decision=body.decision
         )
@@ -62,8 +61,6 @@ def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
             decision=body.decision,
             match=match_view(session, outcome.match, user_id) if outcome.match else None,
         )
-    finally:
-        close_session(session)
 
 
 @router.delete(

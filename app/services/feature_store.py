@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from app import clock
-from app.db import close_session, new_session
+from app.db import session_scope
 from app.matching.features import Participant, Pool, build_pool
 from app.models import FeatureVersion, Profile
 from app.vocabulary import get_vocabulary
@@ -238,11 +238,9 @@ def warm_up() -> None:
     Called when a process starts serving. A database that is not reachable yet is not an
     error here: the first feed request then loads the features instead.
     """
-    session = new_session()
     try:
-        for side in ("teacher", "professional"):
-            store.side(session, side)
+        with session_scope() as session:
+            for side in ("teacher", "professional"):
+                store.side(session, side)
     except SQLAlchemyError as exc:
         log.warning("feature store not warmed up: %s", type(exc).__name__)
-    finally:
-        close_session(session)
