@@ -31,7 +31,7 @@ from sqlmodel import Session, col
 
 from app import clock
 from app.config import get_settings
-from app.db import close_session, new_session
+from app.db import session_scope
 from app.errors import PROFILE_INCOMPLETE, Conflict, Invalid
 from app.matching import explain
 from app.matching.features import Participant, build_pool
@@ -109,15 +109,16 @@ def _excluded() -> CompoundSelect[Any]:
     partner = case(
         (col(Match.teacher_id) == _ME, col(Match.professional_id)), else_=col(Match.teacher_id)
     )
+    my_side = select(col(User.side)).where(col(User.id) == _ME).scalar_subquery()
+    browsed = case((my_side == "teacher", col(Match.professional_id)), else_=col(Match.teacher_id))
     return union_all(
         select(col(Swipe.target_id)).where(col(Swipe.swiper_id) == _ME),
         select(col(Block.blocked_id)).where(col(Block.blocker_id) == _ME),
         select(col(Block.blocker_id)).where(col(Block.blocked_id) == _ME),
         select(partner).where(involving(cast(int, _ME))),
-        # Everyone at the ongoing-match limit (of both sides: the other side's pool holds
-        # no one of mine, and so the statement does not depend on the caller's side).
-        _at_limit(col(Match.teacher_id)),
-        _at_limit(col(Match.professional_id)),
+        # Of the side I browse, everyone at the ongoing-match limit (my side read in SQL, so
+        # the statement needs nothing but my id).
+        _at_limit(browsed),
     )
 
 
@@ -152,7 +153,7 @@ _PAGE = (
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What the first two statements decided: who browses which side, from where."""
+    """What the caller's row and the exclusions decided: who browses which side, from where."""
 
     viewer: Participant  # the caller's ranking features
     other_side: str
@@ -317,11 +318,8 @@ async def build_feed_async(
 
 
 def _bring_store_up_to_date(plan: _Plan) -> SideFeatures:
-    session = new_session()
-    try:
+    with session_scope() as session:
         return store.side(session, plan.other_side, version=plan.version)
-    finally:
-        close_session(session)
 
 
 def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
