@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -106,10 +106,12 @@ def codebook() -> Codebook:
     )
 
 
+@lru_cache(maxsize=16384)
 def education_subject(education: str | None) -> int:
     """The subject field an education background (opleiding) names, or the padding index.
 
-    "HBO Werktuigbouwkunde" → werktuigbouwkunde; "WO Informatica" → informatica.
+    "HBO Werktuigbouwkunde" → werktuigbouwkunde; "WO Informatica" → informatica. Cached: it
+    scans every label word, and the feed packs its caller's features on every request.
     """
     cb = codebook()
     if education:
@@ -120,6 +122,7 @@ def education_subject(education: str | None) -> int:
     return len(cb.subjects)
 
 
+@lru_cache(maxsize=4096)
 def complement_mask(goals_mask: int) -> int:
     """All goals that complement any of these goals."""
     comp = codebook().complements
@@ -138,6 +141,14 @@ def _mask(codes: Sequence[str] | Sequence[int], index: dict[str, int] | None) ->
     return bits
 
 
+def unit_vectors(
+    lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Points on the sphere (radians) as unit vectors, one row each."""
+    cos_lat = np.cos(lat)
+    return np.column_stack((cos_lat * np.cos(lon), cos_lat * np.sin(lon), np.sin(lat)))
+
+
 @dataclass(slots=True)
 class Pool:
     """Features of many participants as parallel arrays (one row per participant)."""
@@ -145,6 +156,8 @@ class Pool:
     ids: npt.NDArray[np.int64]
     lat: npt.NDArray[np.float64]  # radians
     lon: npt.NDArray[np.float64]
+    cos_lat: npt.NDArray[np.float64]  # cos(lat), for the haversine distance
+    xyz: npt.NDArray[np.float64]  # (N, 3): the place as a unit vector, for a quick reach test
     region: npt.NDArray[np.int16]
     max_travel: npt.NDArray[np.float32]
     hours: npt.NDArray[np.float32]
@@ -176,10 +189,14 @@ def build_pool(participants: Sequence[Participant]) -> Pool:
         subjects[row, : len(idx)] = idx
         w = np.asarray(p.effective_weights, dtype=np.float32)
         weights[row] = w / max(float(w.sum()), 1e-9)
+    lat = np.radians(np.fromiter((p.lat for p in participants), dtype=np.float64, count=n))
+    lon = np.radians(np.fromiter((p.lon for p in participants), dtype=np.float64, count=n))
     return Pool(
         ids=np.fromiter((p.user_id for p in participants), dtype=np.int64, count=n),
-        lat=np.radians(np.fromiter((p.lat for p in participants), dtype=np.float64, count=n)),
-        lon=np.radians(np.fromiter((p.lon for p in participants), dtype=np.float64, count=n)),
+        lat=lat,
+        lon=lon,
+        cos_lat=np.cos(lat),
+        xyz=unit_vectors(lat, lon),
         region=np.fromiter(
             (cb.regions.get(p.region, -1) for p in participants), dtype=np.int16, count=n
         ),

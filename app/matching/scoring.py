@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.features import MODES, Pool, codebook
+from app.matching.features import MODES, Pool, codebook, unit_vectors
 
 EARTH_RADIUS_KM = 6371.0088
 HOURS_NORM = 7.5  # the evaluation's 7–8 hours a month
@@ -63,12 +63,47 @@ def _popcount(values: npt.NDArray[np.uint64] | npt.NDArray[np.uint16]) -> npt.ND
     return np.bitwise_count(values).astype(np.int64)
 
 
+def _haversine(
+    lat: npt.NDArray[np.float64],
+    lon: npt.NDArray[np.float64],
+    cos_lat: npt.NDArray[np.float64],
+    point_lat: float,
+    point_lon: float,
+) -> npt.NDArray[np.float64]:
+    """The haversine term between one point and many (radians): distance grows with it."""
+    return (
+        np.sin((lat - point_lat) / 2) ** 2
+        + np.cos(point_lat) * cos_lat * np.sin((lon - point_lon) / 2) ** 2
+    )
+
+
+def _km(haversine: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(haversine, 0.0, 1.0)))
+
+
 def distance_km(pool: Pool, lat: float, lon: float) -> npt.NDArray[np.float64]:
     """Haversine distance from one point (radians) to every row of the pool."""
-    dlat = pool.lat - lat
-    dlon = pool.lon - lon
-    a = np.sin(dlat / 2) ** 2 + np.cos(lat) * np.cos(pool.lat) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return _km(_haversine(pool.lat, pool.lon, pool.cos_lat, lat, lon))
+
+
+def _within(
+    pool: Pool, eligible: npt.NDArray[np.bool_], lat: float, lon: float, reach_km: float
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """Eligible rows within `reach_km` of the point, and their distances.
+
+    The whole pool is compared without trigonometry: the haversine term equals
+    (1 - p·q) / 2 for unit vectors p and q, so a dot product with the point's vector, and a
+    little slack for its rounding, selects a superset. The exact distance is then computed for
+    those rows only, and decides.
+    """
+    bound = np.sin(min(reach_km / (2 * EARTH_RADIUS_KM), np.pi / 2)) ** 2 + 1e-12
+    point = unit_vectors(np.array([lat]), np.array([lon]))[0]
+    xyz = pool.xyz
+    quick = (1.0 - (xyz[:, 0] * point[0] + xyz[:, 1] * point[1] + xyz[:, 2] * point[2])) / 2
+    rows = np.flatnonzero(eligible & (quick <= bound))
+    dist = _km(_haversine(pool.lat[rows], pool.lon[rows], pool.cos_lat[rows], lat, lon))
+    near = dist <= reach_km
+    return rows[near], dist[near]
 
 
 def _set_similarity(mine: np.uint64, theirs: npt.NDArray[np.uint64]) -> npt.NDArray[np.float64]:
@@ -79,8 +114,17 @@ def _set_similarity(mine: np.uint64, theirs: npt.NDArray[np.uint64]) -> npt.NDAr
         return np.where(sizes > 0, shared / np.sqrt(sizes), 0.0)
 
 
-def score_pool(viewer: Pool, pool: Pool) -> Scores:
-    """Score the single participant in `viewer` against every participant in `pool`."""
+# `_subject_value` as `offset + slope * fit`, indexed by mode: for a whole pool at once.
+_VALUE_LINES = {"subject": (0.0, 1.0), "surprise": (1.0, -1.0), "balanced": (0.5, 0.5)}
+_MODE_OFFSET = np.array([_VALUE_LINES[mode][0] for mode in MODES])
+_MODE_SLOPE = np.array([_VALUE_LINES[mode][1] for mode in MODES])
+
+
+def score_pool(viewer: Pool, pool: Pool, dist: npt.NDArray[np.float64] | None = None) -> Scores:
+    """Score the single participant in `viewer` against every participant in `pool`.
+
+    `dist`: the distances from the viewer to the pool's rows, when the caller has them.
+    """
     assert len(viewer) == 1, "the viewer pool holds exactly one participant"
     rel = codebook().relatedness
     # Best relatedness between any of my subjects and each of theirs.
@@ -106,7 +150,8 @@ def score_pool(viewer: Pool, pool: Pool) -> Scores:
         + 0.25 * _set_similarity(viewer.outcomes[0], pool.outcomes)
     )
 
-    dist = distance_km(pool, float(viewer.lat[0]), float(viewer.lon[0]))
+    if dist is None:
+        dist = distance_km(pool, float(viewer.lat[0]), float(viewer.lon[0]))
     same_region = (pool.region == viewer.region[0]).astype(np.float64)
     near_me = np.clip(1.0 - dist / float(viewer.max_travel[0]), 0.0, 1.0)
     near_them = np.clip(1.0 - dist / pool.max_travel.astype(np.float64), 0.0, 1.0)
@@ -126,9 +171,7 @@ def score_pool(viewer: Pool, pool: Pool) -> Scores:
     mine = w[0] * my_subject + w[1] * motivation + w[2] * my_region + w[3] * availability
 
     # Direction candidate → viewer, with each candidate's own mode and weights.
-    their_subject = np.select(
-        [pool.mode == SURPRISE, pool.mode == BALANCED], [1.0 - fit, 0.5 + 0.5 * fit], fit
-    )
+    their_subject = _MODE_OFFSET[pool.mode] + _MODE_SLOPE[pool.mode] * fit
     their_region = 0.85 * near_them + 0.15 * same_region
     pw = pool.weights.astype(np.float64)
     theirs = (
@@ -185,10 +228,10 @@ def rank_page(
     Distance is computed for the whole pool (cheap) so that only candidates within reach are
     scored, and only the page's top is sorted.
     """
-    lat, lon = float(viewer.lat[0]), float(viewer.lon[0])
-    reach = eligible & (distance_km(pool, lat, lon) <= float(viewer.max_travel[0]))
-    rows = np.flatnonzero(reach)
-    scores = score_pool(viewer, pool.take(rows))
+    rows, dist = _within(
+        pool, eligible, float(viewer.lat[0]), float(viewer.lon[0]), float(viewer.max_travel[0])
+    )
+    scores = score_pool(viewer, pool.take(rows), dist)
     rounded = np.round(scores.score, decimals)
     ids = pool.ids[rows]
     if after is not None:

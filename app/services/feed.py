@@ -6,8 +6,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-import numpy as np
-import numpy.typing as npt
 from fastapi.concurrency import run_in_threadpool
 from psycopg import AsyncConnection
 from psycopg.rows import namedtuple_row
@@ -158,7 +156,7 @@ class _Plan:
     viewer: Participant  # the caller's ranking features
     other_side: str
     version: tuple[int, int]
-    excluded: npt.NDArray[np.int64]
+    excluded: list[int]  # user ids, the caller included
     after: tuple[float, int] | None
 
 
@@ -175,18 +173,19 @@ def _plan(me: Any, excluded_ids: Iterable[int], user_id: int, cursor: str | None
     if not me.complete or not me.place:
         raise Conflict(PROFILE_INCOMPLETE)  # a paused (not discoverable) profile may browse
     after = _parse_cursor(cursor)
-    excluded = np.fromiter(excluded_ids, dtype=np.int64)
     return _Plan(
         viewer=participant_from(me),
         other_side="professional" if me.user_side == "teacher" else "teacher",
         version=(int(me.version or 0), int(me.deletions or 0)),
-        excluded=np.append(excluded, user_id),
+        excluded=[*excluded_ids, user_id],
         after=after,
     )
 
 
 def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
-    eligible = features.active & ~np.isin(features.pool.ids, plan.excluded)
+    eligible = features.active.copy()
+    row_of = features.row_of
+    eligible[[row_of[i] for i in plan.excluded if i in row_of]] = False
     ranking = rank_page(
         build_pool([plan.viewer]),
         features.pool,
