@@ -1,6 +1,6 @@
 """Short Dutch sentences that say why a candidate scores as they do."""
 
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -25,7 +25,13 @@ def _labels() -> dict[str, dict[str, str]]:
 
 
 def breakdown_dict(row: npt.NDArray[np.float64]) -> dict[str, float]:
-    return {name: round(float(value), 4) for name, value in zip(COMPONENTS, row, strict=True)}
+    return {name: round(value, 4) for name, value in zip(COMPONENTS, row.tolist(), strict=True)}
+
+
+@lru_cache(maxsize=65536)
+def _relatedness(a: str, b: str) -> float:
+    # Codes come from the vocabulary: a few thousand pairs at most, asked for on every card.
+    return subject_relatedness(a, b)
 
 
 def month_span(months: list[int]) -> str:
@@ -38,7 +44,7 @@ def month_span(months: list[int]) -> str:
 
 def _subject_reason(me: Participant, other: Participant, surprise: bool) -> str | None:
     labels = _labels()["subjects"]
-    pairs = [(subject_relatedness(a, b), a, b) for a in me.subjects for b in other.subjects]
+    pairs = [(_relatedness(a, b), a, b) for a in me.subjects for b in other.subjects]
     if not pairs:
         return None
     if surprise:
@@ -91,7 +97,7 @@ def _availability_reason(me: Participant, other: Participant) -> str | None:
 def reasons(me: Participant, other: Participant, scores: Scores, row: int) -> list[str]:
     """1–4 reasons for `me` looking at `other`, the strongest parts of the match first."""
     return pair_reasons(
-        me, other, tuple(float(v) for v in scores.breakdown[row]), float(scores.distance_km[row])
+        me, other, tuple(scores.breakdown[row].tolist()), float(scores.distance_km[row])
     )
 
 
