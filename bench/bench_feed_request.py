@@ -71,6 +71,7 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
     from sqlalchemy import select
+    from sqlmodel import col
 
     from app.db import new_session
     from app.main import create_app
@@ -80,9 +81,9 @@ def main() -> None:
     with new_session() as session:
         teachers = list(
             session.scalars(
-                select(Profile.user_id)
-                .where(Profile.side == "teacher", Profile.complete)
-                .order_by(Profile.user_id)
+                select(col(Profile.user_id))
+                .where(col(Profile.side) == "teacher", col(Profile.complete))
+                .order_by(col(Profile.user_id))
                 .limit(args.requests)
             )
         )
