@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from jose import JWTError, jwt
+from jose import JWTError, jwk, jwt
+from jose.backends.base import Key
 
 from app import clock
 from app.config import get_settings
@@ -55,6 +56,16 @@ def decode_access_token(token: str) -> AccessClaims:
     return claims
 
 
+@lru_cache(maxsize=4)
+def _hmac_key(secret: str) -> Key:
+    """The secret as python-jose's HS256 key object, built once per secret.
+
+    Given a string, python-jose tries it as JSON and as a PEM/SSH key and builds a key object
+    on every verification; given this object it only checks the signature with it.
+    """
+    return jwk.construct(secret, ALGORITHM)
+
+
 @lru_cache(maxsize=8192)
 def _verified(token: str, secret: str) -> tuple[AccessClaims, int]:
     """Signature, algorithm, type and required claims: pure in (token, secret), so cached.
@@ -65,7 +76,7 @@ def _verified(token: str, secret: str) -> tuple[AccessClaims, int]:
     try:
         claims = jwt.decode(
             token,
-            secret,
+            _hmac_key(secret),
             algorithms=[ALGORITHM],
             options={"require_exp": True, "require_iat": True, "require_sub": True},
         )
