@@ -21,12 +21,13 @@ and falls towards the lower of the two, so a pair one side would dislike cannot 
 whatever the other side thinks (the arithmetic mean would let enthusiasm on one side hide it).
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from app.matching.features import MODES, Pool, codebook, unit_vectors
+from app.matching.features import MODES, Pool, codebook
 
 EARTH_RADIUS_KM = 6371.0088
 HOURS_NORM = 7.5  # the evaluation's 7–8 hours a month
@@ -96,10 +97,10 @@ def _within(
     little slack for its rounding, selects a superset. The exact distance is then computed for
     those rows only, and decides.
     """
-    bound = np.sin(min(reach_km / (2 * EARTH_RADIUS_KM), np.pi / 2)) ** 2 + 1e-12
-    point = unit_vectors(np.array([lat]), np.array([lon]))[0]
+    bound = math.sin(min(reach_km / (2 * EARTH_RADIUS_KM), math.pi / 2)) ** 2 + 1e-12
+    x, y, z = math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
     xyz = pool.xyz
-    quick = (1.0 - (xyz[:, 0] * point[0] + xyz[:, 1] * point[1] + xyz[:, 2] * point[2])) / 2
+    quick = (1.0 - (xyz[:, 0] * x + xyz[:, 1] * y + xyz[:, 2] * z)) / 2
     rows = np.flatnonzero(eligible & (quick <= bound))
     dist = _km(_haversine(pool.lat[rows], pool.lon[rows], pool.cos_lat[rows], lat, lon))
     near = dist <= reach_km

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from fastapi.concurrency import run_in_threadpool
@@ -32,7 +32,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.errors import PROFILE_INCOMPLETE, Conflict, Invalid
 from app.matching import explain
-from app.matching.features import Participant, build_pool
+from app.matching.features import Participant, Pool, build_pool
 from app.matching.scoring import Ranked, rank_page
 from app.models import Block, FeatureVersion, Match, Profile, Swipe, User
 from app.pagination import MAX_ID, decode_cursor, encode_cursor
@@ -182,12 +182,20 @@ def _plan(me: Any, excluded_ids: Iterable[int], user_id: int, cursor: str | None
     )
 
 
+@lru_cache(maxsize=1024)
+def _viewer_pool(viewer: Participant) -> Pool:
+    """The caller's features packed for scoring, cached by their values (a caller who
+    browses several pages, or comes back unchanged, is packed once; any change is a new key).
+    The arrays are only read."""
+    return build_pool([viewer])
+
+
 def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
     eligible = features.active.copy()
     row_of = features.row_of
     eligible[[row_of[i] for i in plan.excluded if i in row_of]] = False
     ranking = rank_page(
-        build_pool([plan.viewer]),
+        _viewer_pool(plan.viewer),
         features.pool,
         eligible,
         limit=limit,
