@@ -5,6 +5,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.schemas.feed import FeedItemOut, FeedPageOut
+from app.schemas.profiles import ProfileCard
 from tests.conftest import API, Person, mutual_match
 
 DUTCH_WORDS = re.compile(
@@ -286,6 +288,25 @@ def test_feed_items_are_scored_sorted_and_explained_in_dutch(client, make_partic
             assert isinstance(reason, str) and reason.strip()
             assert DUTCH_WORDS.search(reason), reason
             assert not ENGLISH_WORDS.search(reason), reason
+
+
+def test_feed_body_is_exactly_the_documented_model(client, make_participant):
+    """The feed writes its JSON without pydantic (the hot path): the body must be a fixed
+    point of FeedPageOut — every documented field present, of its type, nothing extra, and
+    no contact details on a card."""
+    teacher, pros = make_varied_pool(make_participant)
+    for params in ({"limit": 2}, {"limit": 100}):
+        response = client.get(f"{API}/feed", params=params, headers=teacher.headers)
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"] == "application/json"
+        body = response.json()
+        assert body["items"], "the varied pool must fill the page"
+        assert FeedPageOut.model_validate_json(response.content).model_dump(mode="json") == body
+        for item in body["items"]:
+            assert set(item) == set(FeedItemOut.model_fields)
+            assert set(item["profile"]) == set(ProfileCard.model_fields)
+            assert item["profile"]["contact"] is None
+    assert len(pros) > 2 and body["next_cursor"] is None
 
 
 def test_feed_pagination_walks_every_candidate_once(client, make_participant):
