@@ -9,7 +9,9 @@ Needs `wrk` (Debian package `wrk`). Steps, all in one run so the figures are com
 2. starts the API (`uvicorn app.main:app --workers W`) and a bare FastAPI app with the same
    settings (bench/ceiling_app.py);
 3. drives each with wrk: the ceiling (GET /ceiling), swipes (POST /api/v1/swipes, every
-   request a distinct swiper/target pair, like or pass), feeds (GET /api/v1/feed, many users);
+   request a distinct swiper/target pair, like or pass), feeds (GET /api/v1/feed, many users),
+   in the order ceiling, swipe, ceiling, feed, ceiling: each endpoint's fraction is taken
+   against the mean of the two ceilings measured just before and just after it;
 4. prints throughput, p50/p95/p99 latency, errors (non-2xx and socket errors), responses by
    status, each endpoint's throughput as a fraction of the ceiling, CPU milliseconds per
    request of the API workers, PostgreSQL and wrk, and the peak memory (VmHWM) per worker;
@@ -311,7 +313,8 @@ def main() -> None:
         "--rounds",
         type=int,
         default=1,
-        help="repeat ceiling, swipe, feed this many times and print medians (noisy machines)",
+        help="repeat ceiling, swipe, ceiling, feed, ceiling this many times and print medians "
+        "(noisy machines)",
     )
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -373,16 +376,22 @@ def main() -> None:
     consumed = 0
     data_dir = Path(tempfile.mkdtemp(prefix="jobtinder-load-"))
     feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, 2000)]
+
+    def ceiling_run() -> dict[str, Any]:
+        return run_wrk(
+            f"http://127.0.0.1:{ceiling_port}/ceiling",
+            LUA_COMMON,
+            args.duration,
+            args.connections,
+            ceiling,
+        )
+
     try:
         for number in range(args.rounds):
+            # The ceiling is measured before and after each endpoint, and each endpoint is
+            # compared with the mean of the two: this machine's speed drifts within a minute.
+            ceilings = [ceiling_run()]
             results: dict[str, dict[str, Any]] = {}
-            results["ceiling"] = run_wrk(
-                f"http://127.0.0.1:{ceiling_port}/ceiling",
-                LUA_COMMON,
-                args.duration,
-                args.connections,
-                ceiling,
-            )
             if "swipe" in wanted:
                 # Each round starts where the last one stopped: every swipe of the run is new.
                 offset = consumed % len(pairs)
@@ -395,6 +404,8 @@ def main() -> None:
                 )
                 # wrk's two threads step through alternate pairs at their own pace.
                 consumed += 2 * int(results["swipe"]["requests"])
+                ceilings.append(ceiling_run())
+                results["swipe"]["ceiling_rps"] = (ceilings[-2]["rps"] + ceilings[-1]["rps"]) / 2
             if "feed" in wanted:
                 results["feed"] = run_wrk(
                     f"http://127.0.0.1:{api_port}",
@@ -403,6 +414,9 @@ def main() -> None:
                     args.connections,
                     api,
                 )
+                ceilings.append(ceiling_run())
+                results["feed"]["ceiling_rps"] = (ceilings[-2]["rps"] + ceilings[-1]["rps"]) / 2
+            results = {"ceiling": mean_of_runs(ceilings)} | results
             rounds.append(results)
             print_round(number + 1, results)
         memory = worker_peak_mb(api)
@@ -418,27 +432,55 @@ def main() -> None:
         f"connections={args.connections} duration={args.duration}s rounds={args.rounds}"
     )
     if args.rounds > 1:
-        print("median over the rounds (each fraction against its own round's ceiling):")
+        print("median over the rounds (each fraction against the ceilings measured around it):")
         print(f"{'endpoint':<9} {'req/s':>9} {'of ceiling':>10} {'p99 ms':>8}")
         for name in rounds[0]:
             rps = statistics.median(r[name]["rps"] for r in rounds)
-            share = statistics.median(r[name]["rps"] / r["ceiling"]["rps"] for r in rounds)
+            share = statistics.median(fraction(r, name) for r in rounds)
             p99 = statistics.median(r[name]["p99"] for r in rounds)
             print(f"{name:<9} {rps:>9.0f} {share:>10.1%} {p99:>8.1f}")
     print("peak memory per API worker (MB): " + ", ".join(f"{m:.0f}" for m in memory))
     print(json.dumps(rounds))
 
 
+def mean_of_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs of the same endpoint as one: mean throughput, latency and CPU figures."""
+    merged: dict[str, Any] = {
+        key: statistics.fmean(run[key] for run in runs)
+        for key in runs[0]
+        if key not in ("statuses", "requests", "errors")
+    }
+    merged["requests"] = sum(run["requests"] for run in runs)
+    merged["errors"] = sum(run["errors"] for run in runs)
+    statuses: dict[str, int] = {}
+    for run in runs:
+        for code, count in run["statuses"].items():
+            statuses[code] = statuses.get(code, 0) + count
+    merged["statuses"] = statuses
+    merged["runs"] = len(runs)
+    return merged
+
+
+def fraction(results: dict[str, dict[str, Any]], name: str) -> float:
+    """An endpoint's throughput against the ceiling measured around it."""
+    result = results[name]
+    return float(result["rps"] / result.get("ceiling_rps", results["ceiling"]["rps"]))
+
+
 def print_round(number: int, results: dict[str, dict[str, Any]]) -> None:
-    ceiling_rps = results["ceiling"]["rps"]
     print(f"\nround {number}")
+    around = ", ".join(
+        f"{name} {r['ceiling_rps']:.0f}" for name, r in results.items() if "ceiling_rps" in r
+    )
+    if around:
+        print(f"ceiling req/s around each endpoint: {around}")
     print(
         f"{'endpoint':<9} {'req/s':>9} {'of ceiling':>10} {'p50 ms':>8} {'p95 ms':>8} "
         f"{'p99 ms':>8} {'errors':>7}"
     )
     for name, r in results.items():
         print(
-            f"{name:<9} {r['rps']:>9.0f} {r['rps'] / ceiling_rps:>10.1%} {r['p50']:>8.1f} "
+            f"{name:<9} {r['rps']:>9.0f} {fraction(results, name):>10.1%} {r['p50']:>8.1f} "
             f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f}"
         )
     print("CPU ms per request:")
