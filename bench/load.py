@@ -1,7 +1,7 @@
 """Load benchmark: swipes and feeds against the real API, beside the framework's ceiling.
 
     .venv/bin/python bench/load.py --participants 10000 --workers 2 --duration 15 \
-        [--rounds 3] [--connections 32] [--reuse] [--only swipe,feed] \
+        [--rounds 3] [--connections 32] [--reuse] [--only swipe,feed] [--burst K] \
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Needs `wrk` (Debian package `wrk`). Steps, all in one run so the figures are comparable:
@@ -320,6 +320,13 @@ def main() -> None:
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
     parser.add_argument(
+        "--burst",
+        type=int,
+        default=1,
+        help="swipes each swiper sends in a row (default 1: every swipe from a random "
+        "swiper, so nearly every request carries a token the worker has not verified yet)",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="keep the participants of the last run (swipes, matches, notifications cleared)",
@@ -331,6 +338,8 @@ def main() -> None:
         "when a fraction is printed)",
     )
     args = parser.parse_args()
+    if args.burst < 1:
+        parser.error("--burst must be at least 1")
     wanted = set(args.only.split(","))
 
     secret = "bench-secret-key-0123456789abcdef0123456789"
@@ -358,14 +367,14 @@ def main() -> None:
     pros = [uid for uid, side in rows if side == "professional"]
     rng = random.Random(1)
     tokens = {uid: create_access_token(uid)[0] for uid in teachers + pros}
-    # Distinct swiper/target pairs of opposite sides, never repeated in a run.
+    # Distinct swiper/target pairs of opposite sides, never repeated in a run; with --burst K
+    # each swiper sends K swipes in a row (on K targets), as a user going through the deck.
     pairs: list[tuple[str, int, str]] = []
-    for _ in range(max(60_000, args.rounds * args.duration * 5_000)):
-        if rng.random() < 0.5:
-            swiper, target = rng.choice(teachers), rng.choice(pros)
-        else:
-            swiper, target = rng.choice(pros), rng.choice(teachers)
-        pairs.append((tokens[swiper], target, rng.choice(("like", "pass"))))
+    for _ in range(max(60_000, args.rounds * args.duration * 5_000) // args.burst):
+        swiper_side, target_side = (teachers, pros) if rng.random() < 0.5 else (pros, teachers)
+        swiper = rng.choice(swiper_side)
+        for _ in range(args.burst):
+            pairs.append((tokens[swiper], rng.choice(target_side), rng.choice(("like", "pass"))))
     unique = {(p[0], p[1]): p for p in pairs}
     pairs = list(unique.values())
 
@@ -429,7 +438,8 @@ def main() -> None:
 
     print(
         f"\nparticipants={args.participants} workers={args.workers} "
-        f"connections={args.connections} duration={args.duration}s rounds={args.rounds}"
+        f"connections={args.connections} duration={args.duration}s rounds={args.rounds} "
+        f"burst={args.burst}"
     )
     if args.rounds > 1:
         print("median over the rounds (each fraction against the ceilings measured around it):")
