@@ -32,22 +32,24 @@ from app.matching.features import MODES, Pool, codebook
 EARTH_RADIUS_KM = 6371.0088
 HOURS_NORM = 7.5  # the evaluation's 7–8 hours a month
 HOURS_FLOOR = 2.0  # below ~3.5 h/month the pilot saw no goals reached
-SURPRISE = MODES.index("surprise")
-BALANCED = MODES.index("balanced")
 
 
-def _subject_value(mode: int, fit: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """How much a subject fit is worth to someone in this match mode.
+# What a subject fit is worth in each match mode, as `offset + slope * fit` (see below).
+_VALUE_LINES = {"subject": (0.0, 1.0), "surprise": (1.0, -1.0), "balanced": (0.5, 0.5)}
+_MODE_OFFSET = np.array([_VALUE_LINES[mode][0] for mode in MODES])
+_MODE_SLOPE = np.array([_VALUE_LINES[mode][1] for mode in MODES])
+
+
+def _subject_value(
+    mode: int | npt.NDArray[np.int8], fit: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """How much a subject fit is worth to someone in this match mode (one mode, or one per row).
 
     `subject` (vakinhoudelijk) wants fit; `surprise` (verrassingsmatch) wants distance;
     `balanced` values fit but finds an unrelated field half-good (open to a surprise). Without
     that, a surprise participant's wish would be cancelled out by every balanced candidate.
     """
-    if mode == SURPRISE:
-        return 1.0 - fit
-    if mode == BALANCED:
-        return 0.5 + 0.5 * fit
-    return fit
+    return _MODE_OFFSET[mode] + _MODE_SLOPE[mode] * fit
 
 
 @dataclass(slots=True)
@@ -98,6 +100,7 @@ def _within(
     those rows only, and decides.
     """
     bound = math.sin(min(reach_km / (2 * EARTH_RADIUS_KM), math.pi / 2)) ** 2 + 1e-12
+    # The point as `features.unit_vectors` makes it, in plain floats (one point, no arrays).
     x, y, z = math.cos(lat) * math.cos(lon), math.cos(lat) * math.sin(lon), math.sin(lat)
     xyz = pool.xyz
     quick = (1.0 - (xyz[:, 0] * x + xyz[:, 1] * y + xyz[:, 2] * z)) / 2
@@ -113,12 +116,6 @@ def _set_similarity(mine: np.uint64, theirs: npt.NDArray[np.uint64]) -> npt.NDAr
     sizes = _popcount(theirs).astype(np.float64) * float(_popcount(np.array([mine]))[0])
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(sizes > 0, shared / np.sqrt(sizes), 0.0)
-
-
-# `_subject_value` as `offset + slope * fit`, indexed by mode: for a whole pool at once.
-_VALUE_LINES = {"subject": (0.0, 1.0), "surprise": (1.0, -1.0), "balanced": (0.5, 0.5)}
-_MODE_OFFSET = np.array([_VALUE_LINES[mode][0] for mode in MODES])
-_MODE_SLOPE = np.array([_VALUE_LINES[mode][1] for mode in MODES])
 
 
 def score_pool(viewer: Pool, pool: Pool, dist: npt.NDArray[np.float64] | None = None) -> Scores:
@@ -172,7 +169,7 @@ def score_pool(viewer: Pool, pool: Pool, dist: npt.NDArray[np.float64] | None = 
     mine = w[0] * my_subject + w[1] * motivation + w[2] * my_region + w[3] * availability
 
     # Direction candidate → viewer, with each candidate's own mode and weights.
-    their_subject = _MODE_OFFSET[pool.mode] + _MODE_SLOPE[pool.mode] * fit
+    their_subject = _subject_value(pool.mode, fit)
     their_region = 0.85 * near_them + 0.15 * same_region
     pw = pool.weights.astype(np.float64)
     theirs = (

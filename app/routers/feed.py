@@ -42,6 +42,9 @@ async def read_feed(bearer: Bearer, request: Request, page: PageDep) -> Response
     return Response(orjson.dumps(page_document(result)), media_type="application/json")
 
 
+_NO_CONTACT = {"contact": None}  # never on a feed card
+
+
 def page_document(result: FeedPage) -> dict[str, Any]:
     """The page as FeedPageOut's JSON document, built directly from the feed's values.
 
@@ -62,9 +65,6 @@ def page_document(result: FeedPage) -> dict[str, Any]:
         ],
         "next_cursor": result.next_cursor,
     }
-
-
-_NO_CONTACT = {"contact": None}  # never on a feed card
 
 
 def _build_feed(user_id: int, page: PageParams) -> FeedPage:
