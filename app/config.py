@@ -33,12 +33,16 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     retention_days: int = Field(default=730, ge=1)
     log_level: str = "info"
+    # "fast" = Argon2 with minimal cost, for test suites only (refused outside ENVIRONMENT=test).
+    password_hash_profile: Literal["production", "fast"] = "production"
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
         secret = self.secret_key.get_secret_value()
         if self.environment != "development" and (secret == PLACEHOLDER_SECRET or len(secret) < 32):
             raise ValueError("SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.password_hash_profile != "production" and self.environment != "test":
+            raise ValueError("PASSWORD_HASH_PROFILE=fast is only allowed with ENVIRONMENT=test")
         return self
 
     @property

@@ -25,7 +25,8 @@ def _test_database_url() -> str:
     if not url.startswith("postgres"):
         return f"sqlite:///{_TMP}/test.db"
     parsed = make_url(url).set(drivername="postgresql+psycopg")
-    name = "jobtinder_test"
+    # TEST_DATABASE_NAME lets several suites share one server without sharing a database.
+    name = os.environ.get("TEST_DATABASE_NAME", "jobtinder_test")
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
         name += f"_{worker}"
@@ -42,6 +43,9 @@ os.environ["DATABASE_URL"] = TEST_DATABASE_URL
 os.environ["ENVIRONMENT"] = "test"
 os.environ["SECRET_KEY"] = "test-secret-key-that-is-long-enough-0123456789"
 os.environ.pop("REDIS_URL", None)
+# Cheap Argon2 for the many users tests create (the settings refuse this outside tests);
+# tests/test_password_hashing.py checks the production parameters themselves.
+os.environ["PASSWORD_HASH_PROFILE"] = "fast"
 # Brute-force limits count per client address, and every test client shares one: generous
 # here; tests/test_rate_limits.py sets small ones.
 os.environ["REGISTRATIONS_PER_ADDRESS"] = "1000000"
