@@ -35,7 +35,7 @@ from app.schemas.profiles import Contact
 from app.schemas.trajectory import ProgressOut
 from app.schemas.users import UserPublic
 from app.security import Admin, Coordinator
-from app.services import accounts
+from app.services import accounts, visibility
 from app.services import coordinator as service
 from app.services import trajectory as trajectory_service
 from app.services.matches import confirmations, effective_status
@@ -52,11 +52,18 @@ RegionQuery = Annotated[
 SCOPE_NOTE = " Only your regions: anything outside them answers 404; participants get 403."
 
 
-def _participant_row(user: User, profile: Profile | None, current: str) -> ParticipantRow:
+def _participant_row(
+    user: User, profile: Profile | None, current: str, staff: User, scope: service.Scope
+) -> ParticipantRow:
+    """A participant of my regions (the list is scoped so): with email and contact."""
+    sight = visibility.staff_sight(
+        viewer=staff, regions=scope.regions, subject=user, profile=profile, follows_pair=False
+    )
+    reach = sight.shows_contact
     return ParticipantRow(
         id=user.id or 0,
         name=user.name,
-        email=user.email,
+        email=user.email if reach else None,
         side=user.side,
         region=profile.region if profile else None,
         place=profile.place if profile else None,
@@ -67,26 +74,41 @@ def _participant_row(user: User, profile: Profile | None, current: str) -> Parti
         missing=missing_fields(profile) if profile else ["profile"],
         discoverable=bool(profile and profile.discoverable),
         manager_approval=bool(profile and profile.manager_approval),
-        contact=Contact.model_validate(profile.contact) if profile and profile.contact else None,
+        contact=Contact.model_validate(profile.contact)
+        if reach and profile and profile.contact
+        else None,
         created_at=clock.as_utc(user.created_at),
     )
 
 
-def _summary(session: SessionDep, user_id: int) -> PartnerSummary:
+def _summary(
+    session: SessionDep, user_id: int, staff: User, scope: service.Scope
+) -> PartnerSummary:
+    """A partner of a pair I follow: contact and email only if their own region is mine."""
     user = session.get(User, user_id)
     profile = session.get(Profile, user_id)
     assert user is not None
+    sight = visibility.staff_sight(
+        viewer=staff, regions=scope.regions, subject=user, profile=profile, follows_pair=True
+    )
+    reach = sight.shows_contact
     return PartnerSummary(
         id=user_id,
         name=user.name,
-        email=user.email,
-        region=profile.region if profile else None,
-        contact=Contact.model_validate(profile.contact) if profile and profile.contact else None,
+        email=user.email if reach else None,
+        region=profile.region if profile and sight.shows_card else None,
+        contact=Contact.model_validate(profile.contact)
+        if reach and profile and profile.contact
+        else None,
     )
 
 
 def _match_row(
-    session: SessionDep, match: Match, viewer: User, progress: Progress | None = None
+    session: SessionDep,
+    match: Match,
+    viewer: User,
+    scope: service.Scope,
+    progress: Progress | None = None,
 ) -> CoordinatorMatch:
     now = clock.now()
     progress = progress or trajectory_service.progress(session, match)
@@ -96,8 +118,8 @@ def _match_row(
         id=match.id or 0,
         status=current,
         origin=match.origin,
-        teacher=_summary(session, match.teacher_id),
-        professional=_summary(session, match.professional_id),
+        teacher=_summary(session, match.teacher_id, viewer, scope),
+        professional=_summary(session, match.professional_id, viewer, scope),
         created_at=clock.as_utc(match.created_at),
         trial_ends_at=clock.as_utc(match.trial_ends_at),
         trial_overdue=current == "trial" and clock.as_utc(match.trial_ends_at) <= now,
@@ -131,16 +153,19 @@ def list_participants(
     side: Annotated[Literal["teacher", "professional"] | None, Query()] = None,
     status_: Annotated[ParticipantStatus | None, Query(alias="status")] = None,
 ) -> Page[ParticipantRow]:
+    scope = service.scope_of(session, staff)
     rows = service.list_participants(
         session=session,
-        scope=service.scope_of(session, staff),
+        scope=scope,
         region=region,
         side=side,
         status=status_,
         after_id=page.after_id(),
         limit=page.limit,
     )
-    items, cursor = page_of(rows, page.limit, lambda r: _participant_row(*r), lambda r: [r[0].id])
+    items, cursor = page_of(
+        rows, page.limit, lambda r: _participant_row(*r, staff, scope), lambda r: [r[0].id]
+    )
     return Page[ParticipantRow](items=items, next_cursor=cursor)
 
 
@@ -161,9 +186,10 @@ def list_matches(
     origin: Annotated[Literal["mutual_like", "coordinator"] | None, Query()] = None,
     at_risk: Annotated[bool | None, Query()] = None,
 ) -> Page[CoordinatorMatch]:
+    scope = service.scope_of(session, staff)
     rows = service.list_matches(
         session=session,
-        scope=service.scope_of(session, staff),
+        scope=scope,
         region=region,
         status=status_,
         origin=origin,
@@ -175,7 +201,7 @@ def list_matches(
     items, cursor = page_of(
         rows,
         page.limit,
-        lambda m: _match_row(session, m, staff, progress.get(m.id or 0)),
+        lambda m: _match_row(session, m, staff, scope, progress.get(m.id or 0)),
         lambda m: [m.id],
     )
     return Page[CoordinatorMatch](items=items, next_cursor=cursor)
@@ -189,8 +215,9 @@ def list_matches(
     responses=problem_responses(401, 403, 404),
 )
 def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
-    match = service.match_in_scope(session, service.scope_of(session, staff), match_id)
-    return _match_row(session, match, staff)
+    scope = service.scope_of(session, staff)
+    match = service.match_in_scope(session, scope, match_id)
+    return _match_row(session, match, staff, scope)
 
 
 @router.post(
@@ -204,14 +231,15 @@ def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> Coordi
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
+    scope = service.scope_of(session, staff)
     match = service.blind_match(
         session=session,
-        scope=service.scope_of(session, staff),
+        scope=scope,
         coordinator=staff,
         teacher_id=body.teacher_id,
         professional_id=body.professional_id,
     )
-    return _match_row(session, match, staff)
+    return _match_row(session, match, staff, scope)
 
 
 @router.post(
@@ -322,9 +350,10 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 def export_participants(
     staff: Coordinator, session: SessionDep, region: RegionQuery = None
 ) -> Response:
+    scope = service.scope_of(session, staff)
     rows = service.list_participants(
         session=session,
-        scope=service.scope_of(session, staff),
+        scope=scope,
         region=region,
         side=None,
         status=None,
@@ -344,21 +373,22 @@ def export_participants(
         "discoverable",
         "manager_approval",
     ]
+    shown = [_participant_row(u, p, current, staff, scope) for u, p, current in rows]
     data: list[list[object]] = [
         [
-            u.id,
-            u.name,
-            u.email,
-            u.side,
-            p.region if p else "",
-            p.place if p else "",
-            p.organisation if p else "",
-            current,
-            bool(p and p.complete),
-            bool(p and p.discoverable),
-            bool(p and p.manager_approval),
+            r.id,
+            r.name,
+            r.email,
+            r.side,
+            r.region or "",
+            r.place or "",
+            r.organisation or "",
+            r.status,
+            r.complete,
+            r.discoverable,
+            r.manager_approval,
         ]
-        for u, p, current in rows
+        for r in shown
     ]
     return _csv(data, header, "participants.csv")
 
@@ -371,9 +401,10 @@ def export_participants(
     responses=problem_responses(401, 403, 404, 422, extra=CSV_RESPONSE),
 )
 def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery = None) -> Response:
+    scope = service.scope_of(session, staff)
     matches = service.list_matches(
         session=session,
-        scope=service.scope_of(session, staff),
+        scope=scope,
         region=region,
         status=None,
         origin=None,
@@ -382,7 +413,7 @@ def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery 
         limit=1_000_000,
     )
     progress = trajectory_service.progress_many(session, matches)
-    rows = [_match_row(session, m, staff, progress.get(m.id or 0)) for m in matches]
+    rows = [_match_row(session, m, staff, scope, progress.get(m.id or 0)) for m in matches]
     header = [
         "id",
         "status",

@@ -12,7 +12,7 @@ from app.schemas.common import Page, problem_responses
 from app.schemas.matches import ExitIn, MatchOut, MatchStatusLiteral
 from app.security import CurrentUser, Participant
 from app.services import matches as match_service
-from app.services.views import match_view
+from app.services.views import match_view, match_views
 
 router = APIRouter(prefix="/matches", tags=["matches"])
 
@@ -47,10 +47,8 @@ def list_matches(
     rows = match_service.list_matches(
         session=session, user_id=user.id, status=status, after_id=page.after_id(), limit=page.limit
     )
-    viewer_id = user.id
-    items, cursor = page_of(
-        rows, page.limit, lambda m: match_view(session, m, viewer_id), lambda m: [m.id]
-    )
+    views = {v.id: v for v in match_views(session, rows[: page.limit], user.id)}
+    items, cursor = page_of(rows, page.limit, lambda m: views[m.id or 0], lambda m: [m.id])
     return Page[MatchOut](items=items, next_cursor=cursor)
 
 

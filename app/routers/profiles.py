@@ -10,8 +10,7 @@ from app.models import Profile, Role, User
 from app.schemas.common import problem_responses
 from app.schemas.profiles import ProfileCard
 from app.security import CurrentUser
-from app.services import profiles as profile_service
-from app.services.swiping import blocked_between
+from app.services import visibility
 from app.vocabulary import get_vocabulary
 
 router = APIRouter(tags=["profiel"])
@@ -26,7 +25,9 @@ MAX_ID = 2**31 - 1
     response_model=ProfileCard,
     summary="Profielkaart van een deelnemer",
     description="The public card. `contact` is filled only for matched partners (ongoing or "
-    "past) and coordinators of the person's region.",
+    "past) and coordinators of the person's own region. After a block (either way) former "
+    "partners no longer see each other's card (404); a coordinator who follows a pair "
+    "through the other partner's region sees the card without contact.",
     responses=problem_responses(401, 404),
 )
 def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> ProfileCard:
@@ -38,19 +39,11 @@ def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> Prof
     profile = session.get(Profile, user_id)
     if profile is None:
         raise NotFound()
-    contact = profile_service.may_see_contact(
-        session, viewer=viewer, owner_id=user_id, region=profile.region
-    )
-    if viewer.role == Role.participant and viewer.id != user_id:
-        # Blocked people do not see each other; a paused profile shows only to past partners.
-        assert viewer.id is not None
-        if blocked_between(session, viewer.id, user_id):
-            raise NotFound()
-        if not profile.discoverable and not contact:
-            raise NotFound()
-    elif viewer.role == Role.coordinator and not contact:
-        raise NotFound()  # outside the coordinator's regions
-    return profile_service.card(profile, owner, with_contact=contact)
+    sight = visibility.sight_of(session, viewer=viewer, subject=owner, profile=profile)
+    if not sight.shows_card:
+        # A stub belongs in a match's history; on its own it is nobody's business.
+        raise NotFound()
+    return visibility.card_for(sight, owner, profile)
 
 
 @router.get(

@@ -11,7 +11,7 @@ from app.pagination import MAX_ID
 from app.schemas.common import problem_responses
 from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
 from app.security import Bearer, Participant
-from app.services import swiping
+from app.services import swiping, visibility
 from app.services.views import match_view
 
 router = APIRouter(tags=["feed"])
@@ -56,11 +56,16 @@ def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
         )
         if not outcome.created:
             response.status_code = status.HTTP_200_OK
-        return SwipeOut(
-            target_id=body.target_id,
-            decision=body.decision,
-            match=match_view(session, outcome.match, user_id) if outcome.match else None,
-        )
+        match = None
+        if outcome.match is not None:
+            # A retry may show a match that a block has since ended: look the partner up then.
+            sight = (
+                visibility.new_match_partner_sight(viewer_id=user_id, partner_id=body.target_id)
+                if outcome.created
+                else None
+            )
+            match = match_view(session, outcome.match, user_id, sight)
+        return SwipeOut(target_id=body.target_id, decision=body.decision, match=match)
 
 
 @router.delete(

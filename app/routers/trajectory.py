@@ -30,6 +30,7 @@ from app.schemas.trajectory import (
 )
 from app.security import CurrentUser
 from app.services import trajectory as service
+from app.services import visibility
 from app.services.coordinator import match_in_scope, scope_of
 
 router = APIRouter(prefix="/matches", tags=["traject"])
@@ -112,8 +113,19 @@ def _plan_out(plan: Plan, stored: bool, access: Access) -> PlanOut:
     responses=problem_responses(401, 404),
 )
 def read_plan(access: ReadAccess, session: SessionDep) -> PlanOut:
-    plan, stored = service.get_plan(session, access.match)
+    plan, stored = service.get_plan(session, access.match, unseen=_unseen(session, access))
     return _plan_out(plan, stored, access)
+
+
+def _unseen(session: Session, access: Access) -> frozenset[int]:
+    """The partner, if the viewer may no longer see their live profile (after a block)."""
+    if not access.is_partner or access.viewer.id is None:
+        return frozenset()  # coordinators follow the pair: both public cards
+    partner_id = access.match.partner_of(access.viewer.id)
+    sights = visibility.partner_sights(
+        session, viewer_id=access.viewer.id, partner_ids=[partner_id]
+    )
+    return frozenset() if sights[partner_id].shows_card else frozenset({partner_id})
 
 
 @router.put(

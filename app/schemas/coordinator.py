@@ -32,11 +32,13 @@ class ParticipantRow(BaseModel):
 
 
 class PartnerSummary(BaseModel):
+    """A partner of a pair: `email` and `contact` only when the person's own region is mine."""
+
     id: int
     name: str
-    email: str | None
+    email: str | None = Field(description="Only for coordinators of the person's own region.")
     region: str | None
-    contact: Contact | None
+    contact: Contact | None = Field(description="Only for coordinators of the person's own region.")
 
 
 class CoordinatorMatch(BaseModel):

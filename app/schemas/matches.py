@@ -14,7 +14,10 @@ class MatchOut(BaseModel):
     id: int
     status: MatchStatusLiteral
     origin: Literal["mutual_like", "coordinator"]
-    partner: ProfileCard
+    partner: ProfileCard = Field(
+        description="The partner's card with contact. After a block between the two (either "
+        "way) only a stub: id, name and side, every other field empty, no contact."
+    )
     created_at: datetime
     trial_ends_at: datetime
     trial_overdue: bool = Field(description="The trial is past its end without both confirmations.")

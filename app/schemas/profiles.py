@@ -174,7 +174,8 @@ class ProfileCard(BaseModel):
     match_mode: MatchMode
     contact: Contact | None = Field(
         default=None,
-        description="Only for matched partners (ongoing or past) and coordinators of the region.",
+        description="Only for matched partners (ongoing or past, never after a block between "
+        "the two) and coordinators of the person's own region.",
     )
 
 

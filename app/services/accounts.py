@@ -163,14 +163,14 @@ def _profile_export(profile: Profile) -> dict[str, Any]:
 
 def export_data(*, session: Session, user: User) -> dict[str, Any]:
     """Everything stored about me, and nothing personal about anyone else."""
-    from app.services.views import match_view
+    from app.services.views import match_views
 
     assert user.id is not None
     profile = session.get(Profile, user.id)
     matches = session.scalars(select(Match).where(match_service.involving(user.id))).all()
     my_matches = []
-    for match in matches:
-        view = match_view(session, match, user.id).model_dump(mode="json")
+    for match, out in zip(matches, match_views(session, list(matches), user.id), strict=True):
+        view = out.model_dump(mode="json")
         view["partner"] = {"id": view["partner"]["id"], "name": view["partner"]["name"]}
         if match.ended_by_id == user.id:
             view["my_exit"] = {"reason": match.exit_reason, "note": match.exit_note}

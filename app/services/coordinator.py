@@ -140,7 +140,7 @@ def list_participants(
     return out[: limit + 1]
 
 
-def _region_match_clause(regions: frozenset[str] | None) -> ColumnElement[bool] | None:
+def pairs_in_regions(regions: frozenset[str] | None) -> ColumnElement[bool] | None:
     """Matches where either partner was in one of `regions` when the match began."""
     if regions is None:
         return None
@@ -153,7 +153,7 @@ def match_in_scope(session: Session, scope: Scope, match_id: int) -> Match:
     match = session.get(Match, match_id)
     if match is None:
         raise NotFound()
-    clause = _region_match_clause(scope.regions)
+    clause = pairs_in_regions(scope.regions)
     if clause is not None and not session.scalar(
         select(func.count()).select_from(Match).where(col(Match.id) == match_id, clause)
     ):
@@ -184,7 +184,7 @@ def list_matches(
     """Matches in my regions, newest first; one row more than the page."""
     now = clock.now()
     query = select(Match)
-    clause = _region_match_clause(scope.region_filter(region))
+    clause = pairs_in_regions(scope.region_filter(region))
     if clause is not None:
         query = query.where(clause)
     if status is not None:
@@ -346,7 +346,7 @@ def stats(
     match_q = select(Match)
     if regions is not None:
         swipe_q = swipe_q.where(col(Swipe.swiper_id).in_(ids))
-        clause = _region_match_clause(regions)
+        clause = pairs_in_regions(regions)
         assert clause is not None
         match_q = match_q.where(clause)
     if period_from is not None:

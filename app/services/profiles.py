@@ -4,13 +4,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app import clock
 from app.errors import Invalid
 from app.matching.features import COMPONENTS, MODE_WEIGHTS
-from app.models import CoordinatorRegion, Match, Profile, Role, User
+from app.models import CoordinatorRegion, Profile, Role, User
 from app.schemas.profiles import (
     Contact,
     ProfileCard,
@@ -201,7 +201,11 @@ def card_fields_from_row(row: Any) -> dict[str, object]:
 
 
 def card(profile: Profile | None, user: User, *, with_contact: bool = False) -> ProfileCard:
-    """The public card; `contact` only when the caller established that the viewer may see it."""
+    """The public card; `contact` only when the caller established that the viewer may see it.
+
+    Who may see which is decided in `app/services/visibility.py`; no profile gives the stub
+    (id, name, side) that histories show.
+    """
     fields = _card_fields(profile, user)
     if with_contact and profile is not None and not user.is_deleted:
         fields["contact"] = Contact.model_validate(profile.contact or {})
@@ -237,20 +241,6 @@ def coordinator_regions(session: Session, user: User) -> set[str] | None:
             select(col(CoordinatorRegion.region)).where(col(CoordinatorRegion.user_id) == user.id)
         )
     )
-
-
-def may_see_contact(session: Session, *, viewer: User, owner_id: int, region: str | None) -> bool:
-    """Matched partners (ongoing or past) and coordinators of the owner's region see contact."""
-    if viewer.id == owner_id:
-        return True
-    if viewer.role != Role.participant:
-        regions = coordinator_regions(session, viewer)
-        return regions is None or (region is not None and region in regions)
-    pair = or_(
-        (col(Match.teacher_id) == viewer.id) & (col(Match.professional_id) == owner_id),
-        (col(Match.teacher_id) == owner_id) & (col(Match.professional_id) == viewer.id),
-    )
-    return bool(session.scalar(select(exists().where(pair))))
 
 
 def load_profiles(session: Session, user_ids: Iterable[int]) -> dict[int, Profile]:

@@ -44,10 +44,16 @@ def _day(moment: datetime) -> date:
 # --- plan ---------------------------------------------------------------------------------------
 
 
-def default_plan(session: Session, match: Match) -> Plan:
-    """The plan until someone stores one: goals from the profiles, dates from the match."""
-    teacher = session.get(Profile, match.teacher_id)
-    professional = session.get(Profile, match.professional_id)
+def default_plan(session: Session, match: Match, *, unseen: frozenset[int] = frozenset()) -> Plan:
+    """The plan until someone stores one: goals from the profiles, dates from the match.
+
+    `unseen`: partners whose live profile the viewer may not see (after a block): their
+    goals stay empty.
+    """
+    teacher = None if match.teacher_id in unseen else session.get(Profile, match.teacher_id)
+    professional = (
+        None if match.professional_id in unseen else session.get(Profile, match.professional_id)
+    )
     return Plan(
         match_id=match.id or 0,
         teacher_goals=list(teacher.goals) if teacher else [],
@@ -61,10 +67,14 @@ def default_plan(session: Session, match: Match) -> Plan:
     )
 
 
-def get_plan(session: Session, match: Match) -> tuple[Plan, bool]:
-    """(the plan, whether it is stored)."""
+def get_plan(
+    session: Session, match: Match, *, unseen: frozenset[int] = frozenset()
+) -> tuple[Plan, bool]:
+    """(the plan, whether it is stored); see `default_plan` for `unseen`."""
     stored = session.get(Plan, match.id)
-    return (stored, True) if stored is not None else (default_plan(session, match), False)
+    if stored is not None:
+        return stored, True
+    return default_plan(session, match, unseen=unseen), False
 
 
 def put_plan(*, session: Session, match: Match, by: User, body: PlanIn) -> Plan:

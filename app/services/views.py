@@ -5,23 +5,35 @@ from sqlmodel import Session
 from app import clock
 from app.models import Match, Profile, User
 from app.schemas.matches import MatchOut
-from app.services import profiles as profile_service
+from app.services import visibility
 from app.services.matches import confirmations, effective_status
+from app.services.visibility import Sight
 
 
-def match_view(session: Session, match: Match, viewer_id: int) -> MatchOut:
-    """A match as one of its partners sees it: the other's card, with contact."""
+def match_view(
+    session: Session, match: Match, viewer_id: int, partner_sight: Sight | None = None
+) -> MatchOut:
+    """A match as one of its partners sees it: the other's card as `visibility` decides.
+
+    That is the card with contact, or after a block between the two (either way) only a stub.
+    `partner_sight` lets a list decide for a whole page in one query.
+    """
     partner_id = match.partner_of(viewer_id)
+    if partner_sight is None:
+        partner_sight = visibility.partner_sights(
+            session, viewer_id=viewer_id, partner_ids=[partner_id]
+        )[partner_id]
     partner = session.get(User, partner_id)
     assert partner is not None
     now = clock.now()
     status = effective_status(match, now)
     confirmed = confirmations(match, viewer_id)
+    profile = session.get(Profile, partner_id) if partner_sight.shows_card else None
     return MatchOut(
         id=match.id or 0,
         status=status,
         origin=match.origin,
-        partner=profile_service.card(session.get(Profile, partner_id), partner, with_contact=True),
+        partner=visibility.card_for(partner_sight, partner, profile),
         created_at=clock.as_utc(match.created_at),
         trial_ends_at=clock.as_utc(match.trial_ends_at),
         trial_overdue=status == "trial" and clock.as_utc(match.trial_ends_at) <= now,
@@ -31,3 +43,11 @@ def match_view(session: Session, match: Match, viewer_id: int) -> MatchOut:
         confirmed_by_partner=confirmed.partner,
         ended_at=clock.as_utc(match.ended_at) if match.ended_at else None,
     )
+
+
+def match_views(session: Session, matches: list[Match], viewer_id: int) -> list[MatchOut]:
+    """Several of the viewer's matches, with one visibility query for all partners."""
+    sights = visibility.partner_sights(
+        session, viewer_id=viewer_id, partner_ids=[m.partner_of(viewer_id) for m in matches]
+    )
+    return [match_view(session, m, viewer_id, sights[m.partner_of(viewer_id)]) for m in matches]
