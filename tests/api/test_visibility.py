@@ -279,3 +279,21 @@ def test_contact_follows_the_participants_own_region_when_they_move(client, cros
     for secret in contact_strings(pro) + contact_strings(teacher):
         assert secret not in amsterdam.text
     assert amsterdam.json()["professional"]["name"] == pro.name
+
+
+def test_a_block_after_an_exit_hides_the_card_in_both_histories(client, make_participant):
+    teacher = make_participant("teacher")
+    pro = make_participant("professional")
+    match = mutual_match(client, teacher, pro)
+    ok(client.post(f"{API}/matches/{match['id']}/exit", json={}, headers=pro.headers))
+    before = ok(client.get(f"{API}/matches/{match['id']}", headers=pro.headers)).json()
+    assert before["partner"]["headline"] == COMPLETE_PROFILE["teacher"]["headline"]
+
+    block(client, teacher, pro)
+
+    for viewer, other in ((teacher, pro), (pro, teacher)):
+        [listed] = ok(client.get(f"{API}/matches", headers=viewer.headers)).json()["items"]
+        assert listed["id"] == match["id"] and listed["status"] == "ended"
+        assert_stub(listed["partner"], other)
+        card = client.get(f"{API}/profiles/{other.id}", headers=viewer.headers)
+        assert card.status_code == 404, card.text
