@@ -237,3 +237,14 @@ def mutual_match(client: TestClient, a: Person, b: Person) -> dict[str, Any]:
     match = second.json()["match"]
     assert match is not None, second.text
     return match
+
+
+def database_snapshot(db: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to show that a rejected request wrote nothing."""
+    db.rollback()  # a fresh view of what is committed
+    snapshot = {}
+    for table in SQLModel.metadata.sorted_tables:
+        rows = db.connection().execute(table.select()).all()
+        snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    db.rollback()
+    return snapshot
