@@ -77,7 +77,11 @@ def free_port() -> int:
 
 
 def server_env(database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TEST_DATABASE_URL")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "TEST_DATABASE_URL", "PASSWORD_HASH_PROFILE")
+    }
     env.update(
         DATABASE_URL=database_url,
         ENVIRONMENT="development",
