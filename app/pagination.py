@@ -10,12 +10,10 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Query
 
 from app.errors import Invalid
+from app.schemas.common import MAX_DATE, MIN_DATE
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 
-
-MIN_DATE = date(2000, 1, 1)  # the programme's dates: anything outside is a forgery or a typo
-MAX_DATE = date(2100, 12, 31)
 
 BAD_CURSOR = "The cursor is not valid."
 
