@@ -2,7 +2,6 @@
 response headers for personal data."""
 
 import json
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -208,23 +207,28 @@ async def _nul_in_body(scope: Scope, body: bytes) -> list[str | int] | None:
         return await _nul_in_multipart(headers, body)
     try:
         value = json.loads(body)  # as FastAPI decodes it (UTF-8, -16 or -32)
-    except ValueError:
-        return None  # not JSON: the route answers that itself
-    return next(_nul_locs(value, ["body"]), None)
+    except (ValueError, RecursionError):
+        return None  # not JSON (or nested beyond reason): the route answers that itself
+    return _first_nul(value)
 
 
-def _nul_locs(value: Any, loc: list[str | int]) -> Iterator[list[str | int]]:
-    if isinstance(value, str):
-        if "\x00" in value:
-            yield loc
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _nul_locs(item, [*loc, index])
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if "\x00" in key:
-                yield [*loc, key.replace("\x00", "")]
-            yield from _nul_locs(item, [*loc, key])
+def _first_nul(value: Any) -> list[str | int] | None:
+    """The loc of the first string (or object key) holding a NUL; a loop, not recursion, so
+    that no nesting depth the JSON decoder accepts can overflow the stack here."""
+    pending: list[tuple[Any, list[str | int]]] = [(value, ["body"])]
+    while pending:
+        item, loc = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return loc
+        elif isinstance(item, list):
+            pending.extend((child, [*loc, index]) for index, child in enumerate(item))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    return [*loc, key.replace("\x00", "")]
+                pending.append((child, [*loc, key]))
+    return None
 
 
 async def _nul_in_multipart(headers: Headers, body: bytes) -> list[str | int] | None:

@@ -130,6 +130,36 @@ def test_nul_json_escape_and_utf16_body_are_caught_after_decoding(client, db):
     assert database_snapshot(db) == before
 
 
+@pytest.mark.parametrize("depth", [50, 5_000, 30_000, 100_000])
+def test_nul_deep_inside_nested_json_is_a_4xx(client, db, depth):
+    before = database_snapshot(db)
+    raw = '{"email": "deep@example.org", "name": ' + "[" * depth + '"\\u0000"' + "]" * depth + "}"
+    response = client.post(
+        f"{API}/auth/register", content=raw.encode(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code in (413, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert database_snapshot(db) == before
+
+
+def test_nul_split_over_streamed_chunks_is_caught(client, db):
+    before = database_snapshot(db)
+    raw = json.dumps(
+        {"email": "c@example.org", "password": PASSWORD, "name": "A\x00", "side": "teacher"}
+    )
+    cut = raw.index("\\u0000") + 3
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield raw[:cut].encode()
+        yield raw[cut:].encode()
+
+    response = client.post(
+        f"{API}/auth/register", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_422(response, ["body", "name"])
+    assert database_snapshot(db) == before
+
+
 def test_an_escaped_backslash_before_u0000_is_text_not_nul(client, db):
     # '\\u0000' in JSON is a backslash followed by "u0000": ordinary text, accepted.
     raw = '{"email": "bs@example.org", "password": "%s", "name": "A\\\\u0000", "side": "teacher"}'
