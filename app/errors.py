@@ -120,6 +120,17 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
+def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
+    """The 422 answer for request validation errors, `errors: [{loc, msg, type}]`."""
+    return problem(
+        422,
+        "Unprocessable content",
+        "The request is not valid; see errors.",
+        slug="validation-error",
+        errors=errors,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(_: Request, exc: AppError) -> JSONResponse:
@@ -130,13 +141,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(
-            422,
-            "Unprocessable content",
-            "The request is not valid; see errors.",
-            slug="validation-error",
-            errors=_clean_errors(exc.errors()),
-        )
+        return validation_problem(_clean_errors(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

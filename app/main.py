@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.config import get_settings
 from app.db import close_async_pool, open_async_pool
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit, SecurityHeaders
+from app.middleware import BodySizeLimit, RejectNul, SecurityHeaders
 from app.openapi import install_docs, install_openapi
 from app.routers import (
     auth,
@@ -86,6 +86,8 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
 
+    # Innermost first: CORS and the security headers apply to its answers too.
+    app.add_middleware(RejectNul)
     if settings.cors_origins:  # closed by default
         app.add_middleware(
             CORSMiddleware,

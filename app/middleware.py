@@ -1,11 +1,15 @@
-"""ASGI middleware: request body size limit and response headers for personal data."""
+"""ASGI middleware: request body size limit, no NUL characters in any request text, and
+response headers for personal data."""
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
+from starlette.datastructures import Headers
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_BASE, PROBLEM_JSON
+from app.errors import PROBLEM_BASE, PROBLEM_JSON, validation_problem
 
 
 class BodyTooLarge(Exception):
@@ -103,3 +107,148 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+NUL_MESSAGE = "Text must not contain NUL characters (U+0000)."
+_NUL_ERROR_TYPE = "string_nul"
+_RAW_NUL = b"\x00"
+_ESCAPED_NUL = b"\\u0000"  # how JSON writes U+0000
+_QUOTED_NUL = b"%00"  # how a query string or urlencoded form writes it
+
+
+class RejectNul:
+    """No text in any request may contain U+0000: PostgreSQL cannot store it in a text column,
+    and no field of ours has a use for it. One rule for the path, the query string and the body
+    (JSON, urlencoded and multipart forms), whatever the route: 422 problem+json with the
+    `loc` of the offending value, before the route runs (so nothing is written).
+
+    Cheap on the hot paths: a byte scan of the raw query string and body; only a hit is
+    decoded, to tell a real NUL from text that merely looks like one (`%2500`, `\\u0000`).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        loc = _nul_in_path_or_query(scope)
+        if loc is not None:
+            await _reject(scope, receive, send, loc)
+            return
+        if not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        body, last = await _read_body(receive)
+        if last["type"] == "http.request" and (
+            _RAW_NUL in body or _ESCAPED_NUL in body or _QUOTED_NUL in body
+        ):
+            loc = await _nul_in_body(scope, body)
+            if loc is not None:
+                await _reject(scope, receive, send, loc)
+                return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                if last["type"] == "http.request":
+                    return {"type": "http.request", "body": body, "more_body": False}
+                return last
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _has_body(scope: Scope) -> bool:
+    for name, _ in scope.get("headers") or ():
+        if name in (b"content-length", b"transfer-encoding"):
+            return True
+    return False
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Message]:
+    """The whole body (the size limit outside this middleware bounds it), and the last
+    message (a disconnect ends the reading early)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), message
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), message
+
+
+def _nul_in_path_or_query(scope: Scope) -> list[str | int] | None:
+    if "\x00" in scope.get("path", ""):
+        return ["path"]
+    query: bytes = scope.get("query_string", b"")
+    if _QUOTED_NUL in query or _RAW_NUL in query:
+        return _nul_in_pairs(query.decode("latin-1"), "query")
+    return None
+
+
+def _nul_in_pairs(encoded: str, where: str) -> list[str | int] | None:
+    for name, value in parse_qsl(encoded, keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            return [where, name.replace("\x00", "")]
+    return None
+
+
+async def _nul_in_body(scope: Scope, body: bytes) -> list[str | int] | None:
+    headers = Headers(scope=scope)
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        return _nul_in_pairs(body.decode("latin-1"), "body")
+    if content_type == "multipart/form-data":
+        return await _nul_in_multipart(headers, body)
+    try:
+        value = json.loads(body)  # as FastAPI decodes it (UTF-8, -16 or -32)
+    except (ValueError, RecursionError):
+        return None  # not JSON (or nested beyond reason): the route answers that itself
+    return _first_nul(value)
+
+
+def _first_nul(value: Any) -> list[str | int] | None:
+    """The loc of the first string (or object key) holding a NUL; a loop, not recursion, so
+    that no nesting depth the JSON decoder accepts can overflow the stack here."""
+    pending: list[tuple[Any, list[str | int]]] = [(value, ["body"])]
+    while pending:
+        item, loc = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return loc
+        elif isinstance(item, list):
+            pending.extend((child, [*loc, index]) for index, child in enumerate(item))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    return [*loc, key.replace("\x00", "")]
+                pending.append((child, [*loc, key]))
+    return None
+
+
+async def _nul_in_multipart(headers: Headers, body: bytes) -> list[str | int] | None:
+    async def stream() -> Any:
+        yield body
+
+    try:
+        form = await MultiPartParser(headers, stream()).parse()
+    except MultiPartException:
+        return None  # the route answers that itself
+    try:
+        for name, value in form.multi_items():
+            # Uploaded files are bytes, not text: only field names and text fields count.
+            if "\x00" in name or (isinstance(value, str) and "\x00" in value):
+                return ["body", name.replace("\x00", "")]
+        return None
+    finally:
+        await form.close()
+
+
+async def _reject(scope: Scope, receive: Receive, send: Send, loc: list[str | int]) -> None:
+    response = validation_problem([{"loc": loc, "msg": NUL_MESSAGE, "type": _NUL_ERROR_TYPE}])
+    await response(scope, receive, send)

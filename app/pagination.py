@@ -4,13 +4,18 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 
 from app.errors import Invalid
+from app.schemas.common import MAX_DATE, MIN_DATE
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+
+
+BAD_CURSOR = "The cursor is not valid."
 
 
 def encode_cursor(position: list[Any]) -> str:
@@ -19,14 +24,69 @@ def encode_cursor(position: list[Any]) -> str:
 
 
 def decode_cursor(cursor: str) -> list[Any]:
+    """The raw JSON list inside a cursor; use a `CursorShape` to get validated values."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from None
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
+        raise _bad_cursor() from None
     if not isinstance(value, list):
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
+        raise _bad_cursor()
     return value
+
+
+def _bad_cursor() -> Invalid:
+    return Invalid(BAD_CURSOR, loc=["query", "cursor"])
+
+
+# What a cursor may hold, one checker per kind of value: each returns the value as the query
+# needs it, or raises ValueError. A cursor is client input: nothing in it reaches SQL unchecked.
+
+
+def cursor_id(value: Any) -> int:
+    """A row id: a JSON integer (not a boolean) that fits the 32-bit id columns."""
+    if type(value) is not int or not 0 < value <= MAX_ID:
+        raise ValueError
+    return value
+
+
+def cursor_score(value: Any) -> float:
+    """A feed score: a finite number in [0, 1] (JSON's NaN and Infinity are refused)."""
+    if type(value) not in (int, float) or not 0 <= value <= 1:  # NaN fails the comparison
+        raise ValueError
+    return float(value)
+
+
+def cursor_date(value: Any) -> date:
+    """A calendar date written YYYY-MM-DD, within MIN_DATE..MAX_DATE."""
+    if type(value) is not str or len(value) != 10:
+        raise ValueError
+    day = date.fromisoformat(value)
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError
+    return day
+
+
+class CursorShape:
+    """The declared shape of one list's cursor: a fixed-length position, one checker per
+    element. `decode` answers 422 (loc `query.cursor`) for anything else."""
+
+    def __init__(self, *fields: Callable[[Any], Any]) -> None:
+        self.fields = fields
+
+    def decode(self, cursor: str) -> tuple[Any, ...]:
+        position = decode_cursor(cursor)
+        if len(position) != len(self.fields):
+            raise _bad_cursor()
+        try:
+            return tuple(check(value) for check, value in zip(self.fields, position, strict=True))
+        except ValueError:
+            raise _bad_cursor() from None
+
+
+BY_ID = CursorShape(cursor_id)  # lists ordered by id: matches, notifications, coordinator lists
+BY_SCORE = CursorShape(cursor_score, cursor_id)  # the feed: score descending, then id
+BY_DATE = CursorShape(cursor_date, cursor_id)  # meetings: newest date first, then id
 
 
 class PageParams:
@@ -38,15 +98,12 @@ class PageParams:
         """For lists ordered by id descending: the last id already seen."""
         if self.cursor is None:
             return None
-        position = decode_cursor(self.cursor)
-        if (
-            len(position) != 1
-            or not isinstance(position[0], int)
-            or isinstance(position[0], bool)
-            or not 0 < position[0] <= MAX_ID
-        ):
-            raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
-        return int(position[0])
+        (after,) = BY_ID.decode(self.cursor)
+        return int(after)
+
+    def after(self, shape: CursorShape) -> tuple[Any, ...] | None:
+        """The validated position of a list with its own cursor shape."""
+        return None if self.cursor is None else shape.decode(self.cursor)
 
 
 async def page_params(

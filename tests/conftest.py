@@ -7,6 +7,7 @@ truncates after each test instead of rolling back one outer transaction, because
 multi-process tests run real servers that must see committed data.
 """
 
+import logging
 import os
 import shutil
 import tempfile
@@ -120,6 +121,47 @@ def _clean_database() -> Iterator[None]:
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
+
+
+class ServerLog(logging.Handler):
+    """Collects what the server logs with a traceback at ERROR or above: an unhandled
+    exception (the 500 handler's `log.exception`, uvicorn's "Exception in ASGI application")."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+        self.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and not any(seen is record for seen in self.records):
+            self.records.append(record)
+
+    def clear(self) -> None:
+        self.records.clear()
+
+    def assert_clean(self) -> None:
+        if self.records:
+            logged = "\n\n".join(self.format(record) for record in self.records)
+            pytest.fail(f"the server logged an unhandled exception:\n{logged}", pytrace=False)
+
+
+SERVER_LOGGERS = ("", "jobtinder", "uvicorn", "uvicorn.error")
+
+
+@pytest.fixture(autouse=True)
+def server_log() -> Iterator[ServerLog]:
+    """Every test fails if the app logged a traceback while it ran: a 500 is a bug even when
+    the test did not look at that response (tests/test_server_log.py shows it catches one)."""
+    handler = ServerLog()
+    loggers = [logging.getLogger(name) for name in SERVER_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+    handler.assert_clean()
 
 
 @pytest.fixture
@@ -237,3 +279,14 @@ def mutual_match(client: TestClient, a: Person, b: Person) -> dict[str, Any]:
     match = second.json()["match"]
     assert match is not None, second.text
     return match
+
+
+def database_snapshot(db: Session) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to show that a rejected request wrote nothing."""
+    db.rollback()  # a fresh view of what is committed
+    snapshot = {}
+    for table in SQLModel.metadata.sorted_tables:
+        rows = db.connection().execute(table.select()).all()
+        snapshot[table.name] = sorted((tuple(row) for row in rows), key=repr)
+    db.rollback()
+    return snapshot

@@ -25,8 +25,10 @@ WORKERS = 3
 
 
 @pytest.fixture
-def server() -> Iterator[str]:
+def server(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     port = free_port()
+    log_path = tmp_path / "server.log"
+    log_file = log_path.open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -41,6 +43,7 @@ def server() -> Iterator[str]:
             "warning",
         ],
         env=os.environ.copy(),
+        stderr=log_file,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -52,12 +55,19 @@ def server() -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("test server did not start")
+                raise RuntimeError(
+                    "test server did not start: " + log_path.read_text(errors="replace")
+                )
             time.sleep(0.2)
         yield base
     finally:
         process.terminate()
         process.wait(timeout=30)
+        log_file.close()
+    # The server's own log: an unhandled exception in any worker fails the test.
+    logged = log_path.read_text(errors="replace")
+    if "Traceback" in logged:
+        pytest.fail(f"the test server logged a traceback:\n{logged}", pytrace=False)
 
 
 def _all_at_once(calls: list[Any]) -> list[httpx.Response]:

@@ -3,7 +3,6 @@ optimal pairing suggestions, statistics and CSV exports. Admins see every region
 
 import csv
 import io
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
@@ -15,7 +14,7 @@ from app.errors import Invalid
 from app.models import Match, Profile, Role, User
 from app.pagination import PageDep, page_of
 from app.routers.trajectory import evaluations_view
-from app.schemas.common import Page, problem_responses
+from app.schemas.common import Page, UtcDateTime, problem_responses
 from app.schemas.coordinator import (
     BlindMatchIn,
     CoordinatorMatch,
@@ -296,17 +295,17 @@ def read_stats(
     staff: Coordinator,
     session: SessionDep,
     region: RegionQuery = None,
-    period_from: Annotated[datetime | None, Query(alias="from")] = None,
-    period_to: Annotated[datetime | None, Query(alias="to")] = None,
+    period_from: Annotated[UtcDateTime | None, Query(alias="from")] = None,
+    period_to: Annotated[UtcDateTime | None, Query(alias="to")] = None,
 ) -> RegionStats:
     figures = service.stats(
         session=session,
         scope=service.scope_of(session, staff),
         region=region,
-        # The database compares wall-clock UTC (SQLite drops the offset): normalise first;
-        # a time without offset is taken as UTC.
-        period_from=clock.as_utc(period_from) if period_from else None,
-        period_to=clock.as_utc(period_to) if period_to else None,
+        # Already in UTC (UtcDateTime): the database compares wall-clock UTC (SQLite drops
+        # the offset).
+        period_from=period_from,
+        period_to=period_to,
     )
     return RegionStats.model_validate(figures)
 

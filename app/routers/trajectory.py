@@ -5,7 +5,6 @@ everyone else gets 404.
 """
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Depends, status
@@ -13,9 +12,9 @@ from sqlmodel import Session
 
 from app import clock
 from app.db import SessionDep
-from app.errors import Forbidden, Invalid, NotFound
+from app.errors import Forbidden, NotFound
 from app.models import Evaluation, Match, Meeting, Plan, Role, User
-from app.pagination import MAX_ID, PageDep, decode_cursor, page_of
+from app.pagination import BY_DATE, MAX_ID, PageDep, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.trajectory import (
     EvaluationIn,
@@ -174,19 +173,6 @@ def log_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> Me
     return _meeting_out(meeting, access.viewer)
 
 
-def _meeting_position(cursor: str | None) -> tuple[date, int] | None:
-    if cursor is None:
-        return None
-    position = decode_cursor(cursor)
-    try:
-        held_on, meeting_id = position
-        if not isinstance(held_on, str) or not isinstance(meeting_id, int):
-            raise ValueError
-        return date.fromisoformat(held_on), meeting_id
-    except ValueError:
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from None
-
-
 @router.get(
     "/{match_id}/meetings",
     response_model=Page[MeetingOut],
@@ -198,7 +184,7 @@ def list_meetings(access: ReadAccess, session: SessionDep, page: PageDep) -> Pag
     rows = service.list_meetings(
         session=session,
         match=access.match,
-        after=_meeting_position(page.cursor),
+        after=page.after(BY_DATE),
         limit=page.limit,
     )
     items, cursor = page_of(

@@ -1,10 +1,38 @@
-"""Shapes shared by several routers: list envelopes, problem bodies."""
+"""Shapes shared by several routers: list envelopes, problem bodies, bounded dates."""
 
-from typing import Any, Generic, TypeVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+
+# Every date a client sends (query, body, cursor) lies within these: the programme's own
+# dates do, and anything else (year 1, year 9999) is a typo or a probe that would overflow
+# when moved to UTC or compared with the database's timestamps.
+MIN_DATE = date(2000, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+DATE_RANGE = f"between {MIN_DATE.isoformat()} and {MAX_DATE.isoformat()}"
+
+
+def bounded_date(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"date must be {DATE_RANGE}")
+    return value
+
+
+def bounded_utc(value: datetime) -> datetime:
+    """Checked on the wall-clock date as given (no arithmetic that could overflow), then
+    moved to UTC; a time without an offset is taken as UTC."""
+    bounded_date(value.date())
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDateTime = Annotated[
+    datetime,
+    AfterValidator(bounded_utc),
+    Field(description=f"ISO 8601 date and time, {DATE_RANGE}; without an offset: UTC."),
+]
 
 
 class Page(BaseModel, Generic[T]):

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from app.schemas.common import DATE_RANGE, bounded_date
 from app.schemas.profiles import codes_in
 
 
@@ -20,7 +21,10 @@ def _iso_date(value: Any) -> Any:
 
 
 IsoDate = Annotated[
-    date, BeforeValidator(_iso_date), Field(description="A calendar date, YYYY-MM-DD.")
+    date,
+    BeforeValidator(_iso_date),
+    AfterValidator(bounded_date),
+    Field(description=f"A calendar date, YYYY-MM-DD, {DATE_RANGE}."),
 ]
 Scale = Annotated[int, Field(strict=True, ge=1, le=5, description="1 (not at all) – 5 (very)")]
 

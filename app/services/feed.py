@@ -30,12 +30,12 @@ from sqlmodel import Session, col
 from app import clock
 from app.config import get_settings
 from app.db import session_scope
-from app.errors import PROFILE_INCOMPLETE, Conflict, Invalid
+from app.errors import PROFILE_INCOMPLETE, Conflict
 from app.matching import explain
 from app.matching.features import Participant, Pool, build_pool
 from app.matching.scoring import Ranked, rank_page
 from app.models import Block, FeatureVersion, Match, Profile, Swipe, User
-from app.pagination import MAX_ID, decode_cursor, encode_cursor
+from app.pagination import BY_SCORE, encode_cursor
 from app.security import check_participant
 from app.services.feature_store import (
     FEATURE_COLUMNS,
@@ -332,14 +332,5 @@ def _bring_store_up_to_date(plan: _Plan) -> SideFeatures:
 def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
     if cursor is None:
         return None
-    position = decode_cursor(cursor)
-    if (
-        len(position) != 2
-        or not isinstance(position[0], int | float)
-        or isinstance(position[0], bool)
-        or not isinstance(position[1], int)
-        or not 0 <= position[0] <= 1
-        or not 0 < position[1] <= MAX_ID
-    ):
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
-    return float(position[0]), int(position[1])
+    score, after_id = BY_SCORE.decode(cursor)
+    return score, after_id
