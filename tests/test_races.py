@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.db import get_engine
-from app.models import Block, Match, Notification, Role, User
+from app.models import Block, Match, Notification, Profile, Role, User
 from app.services.accounts import create_user
 from tests.conftest import API, PASSWORD
 from tests.live import register_participant, running_server, staggered
@@ -218,6 +218,22 @@ def test_a_block_racing_the_like_that_completes_a_match_leaves_no_ongoing_match(
             # Either the like came first (its match was then ended by the block) or the block
             # did (no match); never an ongoing match between people who blocked each other.
             assert match is None or (match.status, match.exit_reason) == ("ended", "blocked")
+
+
+def test_a_profile_change_racing_erasure_never_leaves_a_profile_behind(server: str) -> None:
+    people = _people(server, "erase-profile", ROUNDS)
+    answers = []
+    for n, (teacher, _) in enumerate(people):
+        change = _call(server, "PATCH", "/me/profile", teacher, {"bio": "Nog even dit."})
+        erase = _call(server, "DELETE", "/me", teacher)
+        changed, erased = staggered([change, erase], _delays(n))
+        assert erased.status_code == 204, erased.text
+        assert changed.status_code in (200, 401), changed.text  # first, or found me erased
+        answers.append(changed.status_code)
+    with Session(get_engine()) as session:
+        for teacher, _ in people:
+            assert session.get(User, teacher["id"]).deleted_at is not None  # type: ignore[union-attr]
+            assert session.get(Profile, teacher["id"]) is None  # erased stays erased
 
 
 LIMIT = 5
