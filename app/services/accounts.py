@@ -190,6 +190,11 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
             {"target_id": s.target_id, "decision": s.decision, "created_at": _iso(s.created_at)}
             for s in session.scalars(select(Swipe).where(col(Swipe.swiper_id) == user.id))
         ],
+        # Likes made per day, undone ones included (the daily limit; kept for today only).
+        "likes_per_day": [
+            {"day": d.day.isoformat(), "likes": d.likes}
+            for d in session.scalars(select(DailyLikes).where(col(DailyLikes.user_id) == user.id))
+        ],
         "blocks": [
             {"user_id": b.blocked_id, "created_at": _iso(b.created_at)}
             for b in session.scalars(select(Block).where(col(Block.blocker_id) == user.id))
