@@ -1,6 +1,14 @@
 """Helpers for tests that talk to a real server process over HTTP."""
 
+import os
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from threading import Barrier
 from typing import Any
 
 import httpx
@@ -27,3 +35,63 @@ def register_participant(http: httpx.Client, side: str, tag: str) -> dict[str, A
     put = http.put(f"{API}/me/profile", json=COMPLETE_PROFILE[side], headers=headers)
     assert put.status_code == 200, put.text
     return {"id": reg.json()["id"], "headers": headers}
+
+
+@contextmanager
+def running_server(workers: int = 3, **env: str) -> Iterator[str]:
+    """A real uvicorn server with `workers` processes on the test database → its base URL.
+
+    `env` adds settings for the server's processes (e.g. LIKES_PER_DAY="5").
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        env=os.environ | env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def staggered(
+    calls: list[Callable[[], httpx.Response]], delays: list[float]
+) -> list[httpx.Response]:
+    """Run the calls in parallel threads, released together, each after its own delay (s).
+
+    A race that needs one request to land inside a few milliseconds of another's work is hit
+    by sweeping the delay between them over a range.
+    """
+    barrier = Barrier(len(calls))
+
+    def run(index: int) -> httpx.Response:
+        barrier.wait()
+        if delays[index] > 0:
+            time.sleep(delays[index])
+        return calls[index]()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, range(len(calls))))

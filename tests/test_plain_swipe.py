@@ -1,4 +1,4 @@
-"""The swipe's one-round-trip path on PostgreSQL (`swiping.try_plain_swipe`, migration 0006).
+"""The swipe's one-round-trip path on PostgreSQL (`swiping.try_plain_swipe`, migrations 0006, 0007).
 
 It may store a swipe only when the general path (`swiping.swipe`) would store it as a plain
 201 without a match; in every other case it must write nothing and leave the answer to the
@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.db import get_engine, libpq_url
-from app.models import Match, Swipe
+from app.models import DailyLikes, Match, Swipe
 from app.services.swiping import try_plain_swipe
 from tests.conftest import API, Person
 
@@ -211,3 +211,36 @@ def test_the_daily_like_limit_is_left_to_the_general_path(
     assert swipes(db) == {(me.id, first.id, "like"), (me.id, second.id, "pass")}
     third = make_participant("professional")
     assert post_swipe(client, me, third.id, "like").status_code == 429
+
+
+def test_undone_likes_still_count_against_the_daily_limit(
+    client, db, make_participant, monkeypatch
+):
+    monkeypatch.setenv("LIKES_PER_DAY", "2")
+    get_settings.cache_clear()
+    me, other = make_participant("teacher"), make_participant("professional")
+    for _ in range(2):
+        assert plain_swipe(me.id, other.id, "like") is True
+        assert client.delete(f"{API}/swipes/{other.id}", headers=me.headers).status_code == 204
+
+    assert plain_swipe(me.id, other.id, "like") is False  # two likes made today
+    assert swipes(db) == set()
+    assert post_swipe(client, me, other.id, "like").status_code == 429  # the general path agrees
+    assert plain_swipe(me.id, other.id, "pass") is True
+
+
+def test_both_paths_count_the_likes_they_make_alike(client, db, make_participant):
+    """The day's count after likes stored by the function and by the general path."""
+    me = make_participant("teacher")
+    first, second, third = (make_participant("professional") for _ in range(3))
+    assert post_swipe(client, third, me.id, "like").status_code == 201  # a like on me
+
+    assert plain_swipe(me.id, first.id, "like") is True
+    assert plain_swipe(me.id, second.id, "pass") is True  # passes are not counted
+    assert plain_swipe(me.id, third.id, "like") is False  # may start a match: general path
+    assert post_swipe(client, me, third.id, "like").json()["match"] is not None
+    assert client.delete(f"{API}/swipes/{first.id}", headers=me.headers).status_code == 204
+
+    db.rollback()
+    counts = {(row.user_id, row.likes) for row in db.scalars(select(DailyLikes))}
+    assert counts == {(me.id, 2), (third.id, 1)}

@@ -1,12 +1,18 @@
 """`jobtinder purge`: the retention period removes old personal data, and only that."""
 
+import threading
+import time
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+from sqlmodel import col
 
 from app import clock
 from app.cli import main as cli
-from tests.conftest import API, PASSWORD, mutual_match
+from app.db import get_engine
+from app.models import DailyLikes, User
+from tests.conftest import API, PASSWORD, login, mutual_match
 
 
 def test_purge_erases_inactive_accounts_and_strips_old_trajectories(
@@ -61,3 +67,41 @@ def test_purge_twice_changes_nothing_the_second_time(make_participant, capsys) -
     second = capsys.readouterr().out
     assert "1 inactive account(s) erased" in first
     assert "0 trajectory(ies) stripped, 0 inactive account(s) erased" in second
+
+
+def test_a_login_committing_while_purge_runs_keeps_the_account(client, make_participant) -> None:
+    """purge decides on last login and ongoing matches under the user's row lock, so a login
+    (which updates that row) that commits while purge waits for it keeps the account."""
+    teacher = make_participant("teacher")
+    clock.advance(timedelta(days=40))
+    with get_engine().connect() as conn:  # a login in progress: it holds the user's row
+        transaction = conn.begin()
+        conn.execute(
+            update(User).where(col(User.id) == teacher.id).values(last_login_at=clock.now())
+        )
+        purging = threading.Thread(target=cli, args=(["purge", "--days", "30"],))
+        purging.start()
+        time.sleep(1.0)  # purge has read its candidates and waits for the row
+        transaction.commit()
+    purging.join(timeout=60)
+    assert not purging.is_alive()
+    login = client.post(f"{API}/auth/token", data={"username": teacher.email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+
+
+def test_purge_drops_the_like_counts_of_past_days_only(client, db, make_participant) -> None:
+    teacher = make_participant("teacher")
+    pros = [make_participant("professional") for _ in range(2)]
+
+    def like(target_id: int) -> None:
+        body = {"target_id": target_id, "decision": "like"}
+        assert client.post(f"{API}/swipes", json=body, headers=teacher.headers).status_code == 201
+
+    like(pros[0].id)
+    clock.advance(timedelta(days=1))
+    teacher.headers = {"Authorization": f"Bearer {login(client, teacher.email)['access_token']}"}
+    like(pros[1].id)
+    cli(["purge", "--days", "30"])
+    db.rollback()
+    counts = [(d.day, d.likes) for d in db.scalars(select(DailyLikes))]
+    assert counts == [(clock.now().date(), 1)]

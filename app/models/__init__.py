@@ -4,7 +4,7 @@ from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
 from app.models.profiles import FeatureVersion, Profile
 from app.models.ratelimits import RateLimitCounter
-from app.models.swipes import Block, Swipe
+from app.models.swipes import Block, DailyLikes, Swipe
 from app.models.trajectory import Evaluation, Meeting, Plan
 from app.models.users import FORMER_PARTICIPANT, CoordinatorRegion, RefreshToken, Role, Side, User
 
@@ -13,6 +13,7 @@ __all__ = [
     "ONGOING",
     "Block",
     "CoordinatorRegion",
+    "DailyLikes",
     "Evaluation",
     "FeatureVersion",
     "Match",

@@ -1,8 +1,8 @@
-"""Swipes (like/pass, one per direction of a pair) and blocks."""
+"""Swipes (like/pass, one per direction of a pair), the likes made per day, and blocks."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
 from app.models._types import created_at_field
@@ -40,3 +40,19 @@ class Block(SQLModel, table=True):
     blocker_id: int = Field(sa_column=_user_fk(primary_key=True))
     blocked_id: int = Field(sa_column=_user_fk(primary_key=True, index=True))
     created_at: datetime = created_at_field()
+
+
+class DailyLikes(SQLModel, table=True):
+    """The likes a participant made on one UTC day, undone ones included (LIKES_PER_DAY).
+
+    Counted by the database, in the statement that inserts the like, whichever path inserts
+    it: the trigger `swipes_count_likes` (migration 0007) adds one per like inserted into
+    `swipes`. Undo deletes the swipe, never the count, so like-and-undo cannot get around the
+    limit. Erasure deletes a user's counts; `jobtinder purge` those of past days.
+    """
+
+    __tablename__ = "daily_likes"
+
+    user_id: int = Field(sa_column=_user_fk(primary_key=True))
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    likes: int = Field(sa_column=Column(Integer, nullable=False))

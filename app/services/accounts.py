@@ -15,6 +15,7 @@ from app.models import (
     FORMER_PARTICIPANT,
     Block,
     CoordinatorRegion,
+    DailyLikes,
     Match,
     Notification,
     Profile,
@@ -189,6 +190,11 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
             {"target_id": s.target_id, "decision": s.decision, "created_at": _iso(s.created_at)}
             for s in session.scalars(select(Swipe).where(col(Swipe.swiper_id) == user.id))
         ],
+        # Likes made per day, undone ones included (the daily limit; kept for today only).
+        "likes_per_day": [
+            {"day": d.day.isoformat(), "likes": d.likes}
+            for d in session.scalars(select(DailyLikes).where(col(DailyLikes.user_id) == user.id))
+        ],
         "blocks": [
             {"user_id": b.blocked_id, "created_at": _iso(b.created_at)}
             for b in session.scalars(select(Block).where(col(Block.blocker_id) == user.id))
@@ -211,9 +217,18 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
 
 
 def erase_account(*, session: Session, user: User) -> None:
-    """Erase my personal data (AVG art. 17); partners keep a 'former participant' history."""
+    """Erase my personal data (AVG art. 17); partners keep a 'former participant' history.
+
+    Under my row lock, which a blind match or a like that starts a match also takes: either
+    it came first and its match is ended here, or it comes after and finds me erased. Each
+    ongoing match is ended only if it still is (`end_match` re-reads it under its lock), so a
+    partner's exit a moment ago keeps its record.
+    """
     assert user.id is not None
     lock_users(session, [user.id])
+    session.refresh(user)
+    if user.deleted_at is not None:  # a concurrent erasure came first
+        return
     ongoing = session.scalars(
         select(Match).where(
             match_service.involving(user.id), match_service.ongoing_clause(clock.now())
@@ -229,6 +244,7 @@ def erase_account(*, session: Session, user: User) -> None:
     session.execute(
         delete(Swipe).where(or_(col(Swipe.swiper_id) == user.id, col(Swipe.target_id) == user.id))
     )
+    session.execute(delete(DailyLikes).where(col(DailyLikes.user_id) == user.id))
     session.execute(delete(RefreshToken).where(col(RefreshToken.user_id) == user.id))
     session.execute(delete(Notification).where(col(Notification.user_id) == user.id))
     session.execute(delete(CoordinatorRegion).where(col(CoordinatorRegion.user_id) == user.id))

@@ -211,8 +211,9 @@ def list_matches(
 
 
 def _participant_in_scope(session: Session, scope: Scope, user_id: int) -> tuple[User, Profile]:
-    user = session.get(User, user_id)
-    profile = session.get(Profile, user_id) if user else None
+    """The participant as stored now (not an older copy the session may hold); else 404."""
+    user = session.get(User, user_id, populate_existing=True)
+    profile = session.get(Profile, user_id, populate_existing=True) if user else None
     if (
         user is None
         or user.is_deleted
@@ -227,14 +228,18 @@ def _participant_in_scope(session: Session, scope: Scope, user_id: int) -> tuple
 def blind_match(
     *, session: Session, scope: Scope, coordinator: User, teacher_id: int, professional_id: int
 ) -> Match:
-    """A coordinator's match (the pilot's way): starts in trial, both are notified."""
+    """A coordinator's match (the pilot's way): starts in trial, both are notified.
+
+    Both users are locked first and everything the match depends on is read after that, like
+    a like that starts a match: an erasure that commits meanwhile is seen (404), never paired.
+    """
+    lock_users(session, [teacher_id, professional_id])
     teacher, _ = _participant_in_scope(session, scope, teacher_id)
     professional, _ = _participant_in_scope(session, scope, professional_id)
     if teacher.side != "teacher":
         raise Invalid("teacher_id is not a teacher.", loc=["body", "teacher_id"])
     if professional.side != "professional":
         raise Invalid("professional_id is not a professional.", loc=["body", "professional_id"])
-    lock_users(session, [teacher_id, professional_id])
     if match_service.match_between(session, teacher_id, professional_id) is not None:
         raise Conflict(MATCH_EXISTS)
     if blocked_between(session, teacher_id, professional_id):

@@ -168,9 +168,18 @@ def end_match(
     by: User | None,
     reason: str | None,
     note: str | None,
-) -> None:
-    """End an ongoing match in the current transaction and tell both, neutrally."""
+) -> bool:
+    """End the match in the current transaction if it is still ongoing, and tell both,
+    neutrally. False (nothing changed, nobody notified) when it already left trial/active.
+
+    The first transition out of trial/active wins: the match is re-read under its row lock
+    (`lock_match`) before its status is looked at, so an exit, a block or an erasure that
+    raced another one sees that it ended and leaves its record alone.
+    """
+    lock_match(session, match)
     now = clock.now()
+    if effective_status(match, now) not in (MatchStatus.trial, MatchStatus.active):
+        return False
     match.status = MatchStatus.ended.value
     match.ended_at = now
     match.ended_by_id = by.id if by else None
@@ -181,25 +190,33 @@ def end_match(
         if by is None or uid != by.id:
             # Neutral on purpose: never the reason, the note, or who ended it.
             notify(session=session, user_id=uid, type_="match_ended", data={"match_id": match.id})
+    return True
 
 
 def exit_match(
     *, session: Session, match: Match, by: User, reason: str | None, note: str | None
 ) -> Match:
-    """The no-hard-feelings exit (exit-kaart): one call, any time, no reason needed."""
-    lock_match(session, match)
-    if effective_status(match) not in (MatchStatus.trial, MatchStatus.active):
+    """The no-hard-feelings exit (exit-kaart): one call, any time, no reason needed.
+
+    409 when the match is no longer ongoing — also when a block, an erasure or the partner's
+    exit ended it a moment ago.
+    """
+    if not end_match(session=session, match=match, by=by, reason=reason, note=note):
         raise Conflict(MATCH_NOT_ONGOING)
-    end_match(session=session, match=match, by=by, reason=reason, note=note)
     session.commit()
     session.refresh(match)
     return match
 
 
 def lock_match(session: Session, match: Match) -> None:
-    """Re-read the match under a row lock so concurrent confirm/exit calls serialise."""
+    """Re-read the match under its row lock, so that whatever changes it serialises and sees
+    the last committed state (the identity map may hold an older copy).
+
+    On SQLite the request's transaction has held the database write lock since its first
+    statement, so what it loaded is current: nothing to do.
+    """
     if session.get_bind().dialect.name != "sqlite":
-        session.refresh(match, with_for_update=True)
+        session.refresh(match, with_for_update={"key_share": True})
 
 
 def complete_match(*, session: Session, match: Match) -> None:

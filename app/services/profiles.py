@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app import clock
+from app.db import lock_users
 from app.errors import Invalid
 from app.matching.features import COMPONENTS, MODE_WEIGHTS
 from app.models import CoordinatorRegion, Profile, Role, User
@@ -20,6 +21,7 @@ from app.schemas.profiles import (
     ProfilePut,
     Weights,
 )
+from app.security import check_participant
 from app.services.feature_store import bump_version
 from app.vocabulary import get_vocabulary
 
@@ -85,10 +87,21 @@ def _body_data(body: ProfileFields, *, replace: bool) -> dict[str, object]:
     return data
 
 
+def _lock_own_profile(session: Session, user: User) -> Profile | None:
+    """My profile as stored now, read under my row lock, which an erasure of my account also
+    takes: either it came first (401: nothing is written, no profile comes back to life), or
+    it comes after and erases what this request writes."""
+    assert user.id is not None
+    lock_users(session, [user.id])
+    session.refresh(user)
+    check_participant(role=user.role, deleted_at=user.deleted_at)
+    return session.get(Profile, user.id, populate_existing=True)
+
+
 def put_profile(*, session: Session, user: User, body: ProfilePut) -> Profile:
     """Create or replace my profile (PUT)."""
     assert user.id is not None and user.side is not None
-    profile = session.get(Profile, user.id) or Profile(user_id=user.id, side=user.side)
+    profile = _lock_own_profile(session, user) or Profile(user_id=user.id, side=user.side)
     _apply(profile, _body_data(body, replace=True), side=user.side)
     session.add(profile)
     bump_version(session, user.side)
@@ -100,7 +113,7 @@ def put_profile(*, session: Session, user: User, body: ProfilePut) -> Profile:
 def patch_profile(*, session: Session, user: User, body: ProfilePatch) -> Profile:
     """Change only the fields sent (PATCH); creates the profile if there is none yet."""
     assert user.id is not None and user.side is not None
-    profile = session.get(Profile, user.id) or Profile(user_id=user.id, side=user.side)
+    profile = _lock_own_profile(session, user) or Profile(user_id=user.id, side=user.side)
     _apply(profile, _body_data(body, replace=False), side=user.side)
     session.add(profile)
     bump_version(session, user.side)

@@ -7,7 +7,8 @@ After RETENTION_DAYS (default 730, two years: long enough for a programme evalua
 - inactive participant accounts (no login for that long, and no ongoing match) are erased as
   by DELETE /me;
 - read notifications of that age are deleted.
-Always: expired refresh tokens, and rate-limit counters older than a day.
+Always: expired refresh tokens, rate-limit counters older than a day, and the like counts
+(`DailyLikes`) of past days.
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -18,7 +19,18 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from app import clock, ratelimit
-from app.models import Evaluation, Match, Meeting, Notification, Plan, RefreshToken, Role, User
+from app.db import lock_users
+from app.models import (
+    DailyLikes,
+    Evaluation,
+    Match,
+    Meeting,
+    Notification,
+    Plan,
+    RefreshToken,
+    Role,
+    User,
+)
 from app.services import matches as match_service
 
 
@@ -29,6 +41,7 @@ class PurgeReport:
     notifications: int = 0
     refresh_tokens: int = 0
     rate_limit_counters: int = 0
+    daily_like_counts: int = 0
     erased_ids: list[int] = field(default_factory=list)
 
 
@@ -55,21 +68,32 @@ def purge(*, session: Session, days: int) -> PurgeReport:
         report.trajectories = len(old)
 
     last_seen = func.coalesce(col(User.last_login_at), col(User.created_at))
-    inactive = session.scalars(
-        select(User).where(
-            col(User.role) == Role.participant.value,
-            col(User.deleted_at).is_(None),
-            last_seen < cutoff,
+    inactive: list[int] = list(
+        session.scalars(
+            select(col(User.id)).where(
+                col(User.role) == Role.participant.value,
+                col(User.deleted_at).is_(None),
+                last_seen < cutoff,
+            )
         )
-    ).all()
+    )
     session.commit()
-    for user in inactive:
-        assert user.id is not None
-        if match_service.ongoing_count(session, user.id, now) > 0:
+    for user_id in inactive:
+        # Decide again under the user's lock (which a login, a match or an erasure also takes):
+        # someone who logged in or got a match since the list above was read is kept.
+        lock_users(session, [user_id])
+        user = session.get(User, user_id, populate_existing=True)
+        if (
+            user is None
+            or user.deleted_at is not None
+            or clock.as_utc(user.last_login_at or user.created_at) >= cutoff
+            or match_service.ongoing_count(session, user_id, now) > 0
+        ):
+            session.rollback()
             continue
         erase_account(session=session, user=user)  # commits
         report.accounts += 1
-        report.erased_ids.append(user.id)
+        report.erased_ids.append(user_id)
 
     report.notifications = _count(
         session.execute(
@@ -83,6 +107,9 @@ def purge(*, session: Session, days: int) -> PurgeReport:
             # Used but unexpired tokens stay: presenting one again must still revoke its login.
             delete(RefreshToken).where(col(RefreshToken.expires_at) < now)
         )
+    )
+    report.daily_like_counts = _count(
+        session.execute(delete(DailyLikes).where(col(DailyLikes.day) < now.date()))
     )
     session.commit()
     report.rate_limit_counters = ratelimit.purge_expired()

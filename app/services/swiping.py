@@ -15,6 +15,7 @@ import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import (
+    Date,
     DateTime,
     Exists,
     Integer,
@@ -42,7 +43,16 @@ from app.errors import (
     Invalid,
     NotFound,
 )
-from app.models import Block, Match, MatchOrigin, MatchStatus, Profile, Role, Swipe, User
+from app.models import (
+    Block,
+    DailyLikes,
+    Match,
+    MatchOrigin,
+    Profile,
+    Role,
+    Swipe,
+    User,
+)
 from app.ratelimit import TooManyRequests
 from app.security import check_participant
 from app.services import matches as match_service
@@ -62,7 +72,7 @@ def blocked_between(session: Session, a: int, b: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class _Party:
-    """One side of a swipe as read (and, on PostgreSQL, locked) in the swipe's first query."""
+    """One side of a swipe as read after both users are locked."""
 
     id: int
     role: str
@@ -75,11 +85,11 @@ class _Party:
 
 @dataclass(frozen=True, slots=True)
 class _PairState:
-    """What the swipe decides on, read in one query after the locks are held."""
+    """What the swipe decides on, read with the parties after the locks are held."""
 
     mine: str | None  # my earlier decision on the target
     theirs: str | None  # the target's decision on me
-    likes_today: int
+    likes_today: int  # likes made today, undone ones included
     match_id: int | None  # the pair's match, ever
     ongoing: tuple[int, int]  # (mine, theirs) ongoing matches
 
@@ -87,16 +97,16 @@ class _PairState:
 def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> SwipeOutcome:
     """Record a like or pass; a like on someone who liked me starts a match (if both have room).
 
-    Four round trips on PostgreSQL for a new swipe: lock both users while reading both users,
-    profiles and blocks; read the pair's state (a fresh snapshot, taken after the locks);
-    insert; commit. Who may swipe (401/403) is decided here on the locked row of the caller.
+    Four round trips on PostgreSQL for a new swipe: lock both users; read both users, their
+    profiles, any block between them and the pair's state (one statement, so one snapshot,
+    taken after the locks); insert; commit. Who may swipe (401/403) is decided here on the
+    caller's row as read under the lock.
     """
-    parties = _lock_and_read_parties(session, user_id, target_id)
+    now = clock.now()
+    parties, state = _lock_and_read(session, user_id, target_id, now)
     me = parties.get(user_id)
     check_participant(role=me.role if me else None, deleted_at=me.deleted_at if me else None)
-    assert me is not None
-    now = clock.now()
-    state = _pair_state(session, user_id, target_id, now)
+    assert me is not None and state is not None
     if state.mine is not None:  # a retry (or a concurrent retry that got here first)
         return _repeat(session, state, decision)
     if not me.complete:
@@ -126,8 +136,8 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
         session.commit()
     except IntegrityError:  # a unique constraint caught a race the lock did not cover
         session.rollback()
-        state = _pair_state(session, user_id, target_id, clock.now())
-        if state.mine is None:
+        _, state = _lock_and_read(session, user_id, target_id, clock.now())
+        if state is None or state.mine is None:
             raise
         return _repeat(session, state, decision)
     return SwipeOutcome(created=True, match=match)
@@ -137,7 +147,7 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
 #
 # Most swipes are a first like or pass on a discoverable participant of the other side that
 # does not complete a match. `try_plain_swipe` records exactly those, on the event loop, with
-# one call of the database function `plain_swipe` (migration 0006): it locks both users like
+# one call of the database function `plain_swipe` (migrations 0006, 0007): it locks both users like
 # `swipe` does, then inserts only when every rule that `swipe` checks is satisfied and the
 # swipe cannot start a match (no like from the target). Anything else — a retry, a refusal, a
 # like that may start a match, SQLite — writes nothing there and is left to `swipe`, which
@@ -192,26 +202,19 @@ def _blocked_either_way(a: Any, b: Any) -> Exists:
 # time than running it (compiled forms are cached by SQLAlchemy; construction is not).
 _ME, _TARGET = bindparam("me", type_=Integer), bindparam("target", type_=Integer)
 _NOW = bindparam("now", type_=DateTime(timezone=True))
-_DAY_START = bindparam("day_start", type_=DateTime(timezone=True))
+_DAY = bindparam("day", type_=Date)
 
-_PARTIES = (
-    select(
-        col(User.id),
-        col(User.role),
-        col(User.side),
-        col(User.deleted_at),
-        col(Profile.complete),
-        col(Profile.discoverable),
-        _blocked_either_way(_ME, _TARGET).label("blocked"),
-    )
-    .select_from(User)
-    .outerjoin(Profile, col(Profile.user_id) == col(User.id))
+# Lock both users in id order (no deadlock between two swipes of the same pair); NO KEY so
+# that rows merely referencing them can still be inserted meanwhile. Only the lock: what the
+# swipe decides on is read by the next statement, whose snapshot is taken after the lock is
+# held (a statement that waited for a row lock returns the locked rows' newest version but
+# reads every other table — profiles, blocks — from its own older snapshot).
+_LOCK_PARTIES = (
+    select(col(User.id))
     .where(or_(col(User.id) == _ME, col(User.id) == _TARGET))
     .order_by(col(User.id))
+    .with_for_update(key_share=True)
 )
-# Lock both users in id order (no deadlock between two swipes of the same pair); NO KEY so
-# that rows merely referencing them can still be inserted meanwhile.
-_PARTIES_LOCKED = _PARTIES.with_for_update(of=User, key_share=True)
 
 
 def _decision_of(swiper: Any, target: Any) -> ScalarSelect[str]:
@@ -233,27 +236,37 @@ def _ongoing_of(uid: Any) -> ScalarSelect[int]:
     )
 
 
-_PAIR_STATE = select(
-    _decision_of(_ME, _TARGET),
-    _decision_of(_TARGET, _ME),
-    select(func.count())
-    .select_from(Swipe)
-    .where(
-        col(Swipe.swiper_id) == _ME,
-        col(Swipe.decision) == "like",
-        col(Swipe.created_at) >= _DAY_START,
-    )
-    .scalar_subquery(),
-    select(col(Match.id))
-    .where(
-        or_(
-            and_(col(Match.teacher_id) == _ME, col(Match.professional_id) == _TARGET),
-            and_(col(Match.teacher_id) == _TARGET, col(Match.professional_id) == _ME),
+# Both users (with profile and any block between them) and the pair's state, one row per
+# user: the pair's columns are uncorrelated subqueries, the same on both rows.
+_STATE = (
+    select(
+        col(User.id),
+        col(User.role),
+        col(User.side),
+        col(User.deleted_at),
+        col(Profile.complete),
+        col(Profile.discoverable),
+        _blocked_either_way(_ME, _TARGET).label("blocked"),
+        _decision_of(_ME, _TARGET),
+        _decision_of(_TARGET, _ME),
+        select(col(DailyLikes.likes))
+        .where(col(DailyLikes.user_id) == _ME, col(DailyLikes.day) == _DAY)
+        .scalar_subquery(),
+        select(col(Match.id))
+        .where(
+            or_(
+                and_(col(Match.teacher_id) == _ME, col(Match.professional_id) == _TARGET),
+                and_(col(Match.teacher_id) == _TARGET, col(Match.professional_id) == _ME),
+            )
         )
+        .scalar_subquery(),
+        _ongoing_of(_ME),
+        _ongoing_of(_TARGET),
     )
-    .scalar_subquery(),
-    _ongoing_of(_ME),
-    _ongoing_of(_TARGET),
+    .select_from(User)
+    .outerjoin(Profile, col(Profile.user_id) == col(User.id))
+    .where(or_(col(User.id) == _ME, col(User.id) == _TARGET))
+    .order_by(col(User.id))
 )
 
 _INSERT_SWIPE = insert(Swipe).values(
@@ -261,17 +274,18 @@ _INSERT_SWIPE = insert(Swipe).values(
 )
 
 
-def _lock_and_read_parties(session: Session, user_id: int, target_id: int) -> dict[int, _Party]:
-    """Both users with their profiles and any block between them; locked on PostgreSQL.
-
-    The lock comes first and everything that may race (swipes, matches) is read afterwards, in
-    `_pair_state`: a statement that waited for a row lock still reads its own older snapshot.
-    """
-    sqlite = session.get_bind().dialect.name == "sqlite"  # SQLite: the write lock is held
-    query = _PARTIES if sqlite else _PARTIES_LOCKED
+def _lock_and_read(
+    session: Session, user_id: int, target_id: int, now: datetime
+) -> tuple[dict[int, _Party], _PairState | None]:
+    """Lock both users (PostgreSQL; on SQLite the write lock is held), then read what the
+    swipe decides on. State is None when neither user exists."""
+    params = {"me": user_id, "target": target_id, "now": now, "day": now.date()}
     # Core execution on the session's connection: no ORM entities here, so skip the ORM layer.
-    rows = session.connection().execute(query, {"me": user_id, "target": target_id})
-    return {
+    connection = session.connection()
+    if session.get_bind().dialect.name != "sqlite":
+        connection.execute(_LOCK_PARTIES, params).all()
+    rows = connection.execute(_STATE, params).all()
+    parties = {
         int(row[0] or 0): _Party(
             id=int(row[0] or 0),
             role=row[1],
@@ -283,23 +297,22 @@ def _lock_and_read_parties(session: Session, user_id: int, target_id: int) -> di
         )
         for row in rows
     }
-
-
-def _pair_state(session: Session, user_id: int, target_id: int, now: datetime) -> _PairState:
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    params = {"me": user_id, "target": target_id, "now": now, "day_start": day_start}
-    row = session.connection().execute(_PAIR_STATE, params).one()
-    return _PairState(
-        mine=row[0],
-        theirs=row[1],
-        likes_today=int(row[2] or 0),
-        match_id=row[3],
-        ongoing=(int(row[4] or 0), int(row[5] or 0)),
+    if not rows:
+        return parties, None
+    row = rows[0]
+    state = _PairState(
+        mine=row[7],
+        theirs=row[8],
+        likes_today=int(row[9] or 0),
+        match_id=row[10],
+        ongoing=(int(row[11] or 0), int(row[12] or 0)),
     )
+    return parties, state
 
 
 def _check_daily_likes(likes_today: int, now: datetime) -> None:
-    """At most LIKES_PER_DAY likes per UTC day (counted under the user's lock)."""
+    """At most LIKES_PER_DAY likes made per UTC day, undone ones included (`DailyLikes`,
+    read under the user's lock)."""
     if likes_today >= get_settings().likes_per_day:
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         seconds = int((day_start + timedelta(days=1) - now).total_seconds()) + 1
@@ -347,23 +360,25 @@ def undo_swipe(*, session: Session, user: User, target_id: int) -> None:
 def block(*, session: Session, user: User, blocked_id: int) -> bool:
     """Block someone: we never see each other again and an ongoing match between us ends.
 
-    Returns False when the block already existed (nothing changed).
+    Returns False when the block already existed (nothing changed). Everything it decides on
+    is read after both users are locked: the other person (an erasure may have just
+    committed), the block, and the match — which it ends only if it is still ongoing, so a
+    block right after an exit leaves the exit's record (and notifications) alone.
     """
     assert user.id is not None
     if blocked_id == user.id:
         raise Invalid("You cannot block yourself.", loc=["body", "user_id"])
-    other = session.get(User, blocked_id)
+    lock_users(session, [user.id, blocked_id])
+    session.refresh(user)  # an erasure of my account may have committed meanwhile
+    check_participant(role=user.role, deleted_at=user.deleted_at)
+    other = session.get(User, blocked_id, populate_existing=True)
     if other is None or other.is_deleted or other.role != Role.participant:
         raise NotFound()
-    lock_users(session, [user.id, blocked_id])
     if session.get(Block, (user.id, blocked_id)) is not None:
         return False
     session.add(Block(blocker_id=user.id, blocked_id=blocked_id))
     match = match_service.match_between(session, user.id, blocked_id)
-    if match is not None and match_service.effective_status(match) in (
-        MatchStatus.trial,
-        MatchStatus.active,
-    ):
+    if match is not None:
         match_service.end_match(session=session, match=match, by=user, reason="blocked", note=None)
     session.commit()
     return True

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from app.models import Profile, RefreshToken, Swipe, User
+from app import clock
+from app.models import DailyLikes, Profile, RefreshToken, Swipe, User
 from tests.conftest import API, PASSWORD, mutual_match
 
 ME = f"{API}/me"
@@ -64,6 +65,7 @@ def test_export_holds_my_profile_swipes_matches_and_notifications(client, pair):
     assert data["matches"][0]["partner"]["id"] == pro.id
     assert data["matches"][0]["status"] == "trial"
     assert [n["type"] for n in data["notifications"]] == ["match_created"]
+    assert data["likes_per_day"] == [{"day": clock.now().date().isoformat(), "likes": 1}]
 
 
 def test_export_holds_nothing_private_of_the_partner(client, pair):
@@ -119,6 +121,7 @@ def test_delete_me_ends_login_tokens_and_personal_data(client, db, pair):
     assert not db.scalars(select(RefreshToken).where(RefreshToken.user_id == pro.id)).all()
     mine = or_(Swipe.swiper_id == pro.id, Swipe.target_id == pro.id)  # type: ignore[arg-type]
     assert not db.scalars(select(Swipe).where(mine)).all()
+    assert not db.scalars(select(DailyLikes).where(DailyLikes.user_id == pro.id)).all()
 
 
 def test_partner_sees_a_former_participant_and_an_ended_match(client, pair):

@@ -1,5 +1,6 @@
 """POST/DELETE /api/v1/swipes and POST /api/v1/blocks."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -7,9 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app import clock
 from app.config import get_settings
+from app.main import create_app
 from app.models import Block, Match, Swipe
-from tests.conftest import API, Person, mutual_match
+from tests.conftest import API, Person, login, mutual_match
 
 
 def count_rows(db: Session, model: Any, *where: Any) -> int:
@@ -391,3 +394,39 @@ def test_the_ongoing_limit_follows_the_setting(client, db, make_participant, mon
     third = post_swipe(client, teacher, pros[2].id)
     assert third.status_code == 201 and third.json()["match"] is None
     assert count_rows(db, Match) == 2
+
+
+@pytest.mark.parametrize("path", ["as_served", "general"])
+def test_undo_does_not_give_back_the_days_likes(client, db, make_participant, monkeypatch, path):
+    """LIKES_PER_DAY counts likes made today: like and undo the same person, and the likes
+    run out all the same. `as_served` takes the one-round-trip path on PostgreSQL; `general`
+    is an app served without its lifespan (no fast-path pool), so `swiping.swipe` decides."""
+    monkeypatch.setenv("LIKES_PER_DAY", "3")
+    get_settings.cache_clear()
+    teacher, pro = make_participant("teacher"), make_participant("professional")
+    general = TestClient(create_app(), raise_server_exceptions=False)  # not entered: no lifespan
+    http = client if path == "as_served" else general
+    like = {"target_id": pro.id, "decision": "like"}
+    for _ in range(3):
+        assert http.post(f"{API}/swipes", json=like, headers=teacher.headers).status_code == 201
+        assert http.delete(f"{API}/swipes/{pro.id}", headers=teacher.headers).status_code == 204
+    refused = http.post(f"{API}/swipes", json=like, headers=teacher.headers)
+    assert refused.status_code == 429, refused.text
+    assert int(refused.headers["Retry-After"]) > 0
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Swipe)) == 0  # nothing stored
+    # Another person, too: it is the likes made that count, not whom they were for.
+    other = make_participant("professional")
+    again = http.post(
+        f"{API}/swipes", json={"target_id": other.id, "decision": "like"}, headers=teacher.headers
+    )
+    assert again.status_code == 429
+    # Passes are not limited; and tomorrow the likes are back.
+    passed = http.post(f"{API}/swipes", json=like | {"decision": "pass"}, headers=teacher.headers)
+    assert passed.status_code == 201
+    clock.advance(timedelta(days=1))
+    teacher.headers = {"Authorization": f"Bearer {login(http, teacher.email)['access_token']}"}
+    tomorrow = http.post(
+        f"{API}/swipes", json={"target_id": other.id, "decision": "like"}, headers=teacher.headers
+    )
+    assert tomorrow.status_code == 201, tomorrow.text
