@@ -19,6 +19,7 @@ from app.routers import (
     coordinator,
     feed,
     health,
+    mail,
     matches,
     me,
     notifications,
@@ -111,6 +112,7 @@ def create_app() -> FastAPI:
         matches,
         trajectory,
         notifications,
+        mail,
         coordinator,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -17,6 +17,7 @@ from app.models import (
     CoordinatorRegion,
     Match,
     Notification,
+    NotificationSetting,
     Profile,
     RefreshToken,
     Role,
@@ -26,7 +27,7 @@ from app.models import (
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import hash_password, verify_password
 from app.services import matches as match_service
-from app.services import trajectory
+from app.services import outbox, trajectory
 from app.services.feature_store import bump_version
 
 
@@ -238,6 +239,8 @@ def erase_account(*, session: Session, user: User) -> None:
         if match.ended_by_id == user.id:
             match.exit_note = None  # my own words go too
     _forget_name_in_notifications(session, user_id=user.id, recipients=partner_ids)
+    outbox.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    session.execute(delete(NotificationSetting).where(col(NotificationSetting.user_id) == user.id))
     trajectory.erase_for(session, user.id)  # my evaluation answers and meeting notes
     user.email = None
     user.password_hash = None

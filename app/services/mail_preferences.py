@@ -6,11 +6,12 @@ default below. Every notification type that can mail has a mail template of the 
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
-from app.models import NotificationSetting
+from app.models import NotificationSetting, User
+from app.schemas.notifications import NotificationSettingsIn, NotificationSettingsOut
 
 # type -> mail on by default. Types not listed here (partner_confirmed, match_active) are
 # in-app only.
@@ -34,13 +35,14 @@ IN_APP_TYPES = (
 
 def mail_choices(session: Session, user_id: int) -> dict[str, bool]:
     """Mail on/off for every mailable type, defaults filled in."""
-    stored = dict(
-        session.execute(
+    stored = {
+        row.type: bool(row.mail)
+        for row in session.execute(
             select(col(NotificationSetting.type), col(NotificationSetting.mail)).where(
                 col(NotificationSetting.user_id) == user_id
             )
-        ).tuples()
-    )
+        )
+    }
     return {t: bool(stored.get(t, default)) for t, default in MAIL_DEFAULTS.items()}
 
 
@@ -70,3 +72,27 @@ def set_mail_choices(session: Session, user_id: int, choices: Mapping[str, bool]
             index_elements=["user_id", "type"], set_={"mail": statement.excluded.mail}
         )
     )
+
+
+def read_settings(*, session: Session, user: User) -> NotificationSettingsOut:
+    """My language and, per notification type, whether it also comes by mail."""
+    assert user.id is not None
+    return NotificationSettingsOut(
+        language="en" if user.language == "en" else "nl",
+        mail=mail_choices(session, user.id),
+        in_app=dict.fromkeys(IN_APP_TYPES, True),
+    )
+
+
+def update_settings(
+    *, session: Session, user: User, body: NotificationSettingsIn
+) -> NotificationSettingsOut:
+    """Change what was sent, keep the rest (commits)."""
+    assert user.id is not None
+    if body.language is not None and body.language != user.language:
+        session.execute(update(User).where(col(User.id) == user.id).values(language=body.language))
+        user.language = body.language
+    if body.mail:
+        set_mail_choices(session, user.id, {str(k): on for k, on in body.mail.items()})
+    session.commit()
+    return read_settings(session=session, user=user)

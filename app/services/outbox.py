@@ -29,19 +29,20 @@ from email.utils import make_msgid, parseaddr
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app import clock
 from app.config import Settings, get_settings
 from app.db import new_session
+from app.errors import UNSUBSCRIBE_UNKNOWN, UNSUBSCRIBE_USED, Gone, NotFound
 from app.mail import links
 from app.mail.render import build_message, check_context, render
 from app.mail.templates import LANGUAGES, get_template
 from app.mail.transport import Connection, MailRejected, TransportDown, connect
 from app.models import MailDigestSlot, OutboxMail, User
-from app.services.mail_preferences import mail_enabled
+from app.services.mail_preferences import mail_enabled, set_mail_choices
 
 log = logging.getLogger("jobtinder.mail")
 
@@ -89,6 +90,64 @@ def enqueue_mail(
             next_attempt_at=clock.now(),
         )
     )
+
+
+def forget_user(session: Session, *, user_id: int, partner_ids: set[int], name: str) -> None:
+    """Account erasure (caller commits): my own queued mails go, and partners' queued mails
+    that name me name `name` instead."""
+    session.execute(delete(OutboxMail).where(col(OutboxMail.user_id) == user_id))
+    if not partner_ids:
+        return
+    queued = session.scalars(
+        select(OutboxMail).where(
+            col(OutboxMail.user_id).in_(sorted(partner_ids)),
+            col(OutboxMail.status).in_(("pending", "sending", "merged", "failed")),
+        )
+    )
+    for mail in queued:
+        if mail.context.get("partner_id") == user_id and "partner_name" in mail.context:
+            mail.context = mail.context | {"partner_name": name}  # a new dict: marks it dirty
+            session.add(mail)
+
+
+def unsubscribe(session: Session, *, token: str) -> str:
+    """One-click unsubscribe (RFC 8058): mail off for the type of the mail that carried this
+    token; works once (commits). Returns the type; NotFound / Gone otherwise."""
+    token_hash = hash_token(token)
+    claimed = session.execute(
+        update(OutboxMail)
+        .where(
+            col(OutboxMail.unsubscribe_token_hash) == token_hash,
+            col(OutboxMail.unsubscribed_at).is_(None),
+        )
+        .values(unsubscribed_at=clock.now())
+        .returning(col(OutboxMail.user_id), col(OutboxMail.kind))
+    ).first()
+    if claimed is None:
+        used = session.scalar(
+            select(col(OutboxMail.id)).where(col(OutboxMail.unsubscribe_token_hash) == token_hash)
+        )
+        session.rollback()
+        raise Gone(UNSUBSCRIBE_USED) if used is not None else NotFound(UNSUBSCRIBE_UNKNOWN)
+    user_id, kind = claimed
+    assert user_id is not None and kind is not None
+    set_mail_choices(session, user_id, {kind: False})
+    session.commit()
+    return str(kind)
+
+
+def find_unsubscribe(session: Session, *, token: str) -> tuple[str, str]:
+    """The type and language of an unused unsubscribe token (a read; for the GET page)."""
+    row = session.execute(
+        select(
+            col(OutboxMail.kind), col(OutboxMail.language), col(OutboxMail.unsubscribed_at)
+        ).where(col(OutboxMail.unsubscribe_token_hash) == hash_token(token))
+    ).first()
+    if row is None or row.kind is None:
+        raise NotFound(UNSUBSCRIBE_UNKNOWN)
+    if row.unsubscribed_at is not None:
+        raise Gone(UNSUBSCRIBE_USED)
+    return str(row.kind), str(row.language)
 
 
 def _mail_domain(settings: Settings) -> str:
@@ -225,7 +284,8 @@ def _prepare(mail_id: int, report: DeliveryReport) -> Prepared | None:
     """Decide what this claimed mail becomes and build it (one transaction)."""
     now = clock.now()
     with new_session(write=True) as session:
-        mail = session.get(OutboxMail, mail_id)
+        # Locked (PostgreSQL): a worker folding this mail into its digest waits, or skips it.
+        mail = session.get(OutboxMail, mail_id, with_for_update=_is_postgresql(session))
         if mail is None or mail.status != "sending":
             session.rollback()
             return None
@@ -297,16 +357,18 @@ def _take_digest_slot(session: Session, mail: OutboxMail, now: datetime) -> bool
 
 
 def _fold_siblings(session: Session, mail: OutboxMail) -> int:
-    """The other pending mails of this user and type join this one's digest."""
+    """The other queued mails of this user and type join this one's digest: pending ones,
+    and claimed ones whose worker has not prepared them yet (it will find them merged; one
+    it is preparing right now is locked and skipped, and waits for the next day's slot)."""
     query = select(OutboxMail).where(
         col(OutboxMail.user_id) == mail.user_id,
         col(OutboxMail.kind) == mail.kind,
-        col(OutboxMail.status) == "pending",
+        col(OutboxMail.status).in_(("pending", "sending")),
         col(OutboxMail.essential).is_(False),
         col(OutboxMail.template) == mail.template,
         col(OutboxMail.id) != mail.id,
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if _is_postgresql(session):
         query = query.with_for_update(skip_locked=True)
     folded = 0
     for sibling in session.scalars(query):
@@ -315,6 +377,10 @@ def _fold_siblings(session: Session, mail: OutboxMail) -> int:
         session.add(sibling)
         folded += 1
     return folded
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _finish(session: Session, mail: OutboxMail, status: str, now: datetime) -> None:
