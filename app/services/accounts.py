@@ -18,6 +18,7 @@ from app.models import (
     Match,
     Notification,
     NotificationSetting,
+    OutboxMail,
     Profile,
     RefreshToken,
     Role,
@@ -29,6 +30,7 @@ from app.security import hash_password, verify_password
 from app.services import matches as match_service
 from app.services import outbox, trajectory
 from app.services.feature_store import bump_version
+from app.services.mail_preferences import mail_choices
 
 
 def normalise_email(email: str) -> str:
@@ -184,7 +186,23 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
             "role": user.role,
             "side": user.side,
             "created_at": _iso(user.created_at),
+            "language": user.language,
         },
+        "notification_settings": {"mail": mail_choices(session, user.id)},
+        "mails": [
+            {
+                "template": m.template,
+                "to": m.to_address,
+                "status": m.status,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at) if m.sent_at else None,
+            }
+            for m in session.scalars(
+                select(OutboxMail)
+                .where(col(OutboxMail.user_id) == user.id)
+                .order_by(col(OutboxMail.id))
+            )
+        ],
         "profile": _profile_export(profile) if profile else None,
         "swipes": [
             {"target_id": s.target_id, "decision": s.decision, "created_at": _iso(s.created_at)}

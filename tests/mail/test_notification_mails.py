@@ -348,3 +348,44 @@ def test_erasing_my_account_drops_my_queued_mails(client, db, make_participant):
     ).all()
     assert to_pro.context["partner_name"] == "former participant"
     assert teacher.name not in str(to_pro.context)
+
+
+def test_my_export_holds_my_language_choices_and_mails(client, smtp, make_participant):
+    teacher = make_participant("teacher")
+    pro = make_participant("professional")
+    client.put(
+        SETTINGS, json={"language": "en", "mail": {"trial_ending": False}}, headers=teacher.headers
+    )
+    mutual_match(client, teacher, pro)
+    deliver_all()
+    export = client.get(f"{API}/me/export", headers=teacher.headers).json()
+    assert export["account"]["language"] == "en"
+    assert export["notification_settings"]["mail"]["trial_ending"] is False
+    [mail] = export["mails"]
+    assert mail["template"] == "match_created" and mail["status"] == "sent"
+    assert mail["to"] == teacher.email and mail["sent_at"]
+    assert "context" not in mail
+
+
+def test_purge_removes_handled_mails_after_90_days_and_keeps_queued_ones(
+    client, db, smtp, make_participant, capsys
+):
+    from app.cli import main as cli
+
+    teacher = make_participant("teacher")
+    pro = make_participant("professional")
+    mutual_match(client, teacher, pro)
+    deliver_all()
+    smtp.stop()  # the next ones stay queued
+    relogin(client, teacher, pro)
+    clock.advance(timedelta(days=91))
+    relogin(client, teacher, pro)
+    exit_match(
+        client,
+        teacher,
+        client.get(f"{API}/matches", headers=teacher.headers).json()["items"][0]["id"],
+    )
+    cli(["purge"])
+    assert "2 handled mail(s) removed" in capsys.readouterr().out
+    assert outbox_count(db, status="sent") == 0
+    assert outbox_count(db, status="pending", kind="match_ended") == 1
