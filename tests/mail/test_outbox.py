@@ -203,3 +203,15 @@ def test_two_concurrent_workers_send_each_mail_once(smtp: SmtpServer) -> None:
     recipients = [r.rcpt_tos[0] for r in smtp.inbox.received]
     assert sorted(recipients) == sorted(f"user{i}@example.org" for i in range(count))
     assert {r.status for r in _rows()} == {"sent"}
+
+
+def test_a_recipient_that_is_not_one_plain_address_is_refused_at_enqueue() -> None:
+    for bad in ("no-at-sign", "a@example.org\r\nBcc: x@evil.example", "a@x.org, b@y.org"):
+        with Session(get_engine()) as session, pytest.raises(ValueError, match="address"):
+            enqueue_mail(
+                session,
+                template="verify_email",
+                to=bad,
+                language="nl",
+                context={"name": "A", "link": "https://x/app/verify-email"},
+            )
