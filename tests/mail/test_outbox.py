@@ -215,3 +215,32 @@ def test_a_recipient_that_is_not_one_plain_address_is_refused_at_enqueue() -> No
                 language="nl",
                 context={"name": "A", "link": "https://x/app/verify-email"},
             )
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_with_the_configured_credentials_which_never_reach_the_outbox(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = SmtpServer(login=("mailer", "s3cret-smtp-pass"))
+    server.start()
+    try:
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(server.port))
+        monkeypatch.setenv("SMTP_STARTTLS", "false")
+        monkeypatch.setenv("SMTP_USERNAME", "mailer")
+        monkeypatch.setenv("SMTP_PASSWORD", "wrong-password")
+        get_settings.cache_clear()
+        _enqueue("anna@example.org")
+        assert deliver_all().sent == 0
+        [row] = _rows()
+        assert row.status == "pending" and "SMTPAuthenticationError" in (row.last_error or "")
+        assert "wrong-password" not in (row.last_error or "") + caplog.text
+
+        monkeypatch.setenv("SMTP_PASSWORD", "s3cret-smtp-pass")
+        get_settings.cache_clear()
+        clock.advance(timedelta(hours=1))
+        assert deliver_all().sent == 1
+        assert [r.rcpt_tos for r in server.inbox.received] == [["anna@example.org"]]
+        assert "s3cret-smtp-pass" not in caplog.text
+    finally:
+        server.stop()
