@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate."""
 
+from app.models.mail import MailDigestSlot, NotificationSetting, OutboxMail
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
 from app.models.profiles import FeatureVersion, Profile
@@ -16,11 +17,14 @@ __all__ = [
     "DailyLikes",
     "Evaluation",
     "FeatureVersion",
+    "MailDigestSlot",
     "Match",
     "MatchOrigin",
     "MatchStatus",
     "Meeting",
     "Notification",
+    "NotificationSetting",
+    "OutboxMail",
     "Plan",
     "Profile",
     "RateLimitCounter",
