@@ -1,11 +1,21 @@
 """Helpers for tests that talk to a real server process over HTTP."""
 
+import os
 import socket
-from typing import Any
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from threading import Barrier
+from typing import Any, TypeVar
 
 import httpx
 
 from tests.conftest import API, COMPLETE_PROFILE, PASSWORD
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -27,3 +37,57 @@ def register_participant(http: httpx.Client, side: str, tag: str) -> dict[str, A
     put = http.put(f"{API}/me/profile", json=COMPLETE_PROFILE[side], headers=headers)
     assert put.status_code == 200, put.text
     return {"id": reg.json()["id"], "headers": headers}
+
+
+@contextmanager
+def live_server(
+    env: dict[str, str] | None = None, *, workers: int = 2, command: list[str] | None = None
+) -> Iterator[str]:
+    """A real server process (uvicorn, `workers` processes) on the test database → base URL.
+
+    `env` is added to this process's environment; `command` replaces the default uvicorn
+    command line (use "{port}" where the port goes).
+    """
+    port = free_port()
+    argv = command or [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    argv = [arg.replace("{port}", str(port)) for arg in argv]
+    process = subprocess.Popen(argv, env=os.environ | (env or {}))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("test server did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def all_at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Run the calls in parallel threads, released together by a barrier."""
+    barrier = Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
