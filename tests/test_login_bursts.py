@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from app.db import get_engine
 from app.models import RateLimitCounter
-from tests.conftest import API, PASSWORD
+from tests.conftest import API, COMPLETE_PROFILE, PASSWORD
 from tests.live import all_at_once, live_server
 
 pytestmark = pytest.mark.concurrency
@@ -37,6 +37,17 @@ def _register(http: httpx.Client, email: str) -> None:
         json={"email": email, "password": PASSWORD, "name": "Burst", "side": "teacher"},
     )
     assert response.status_code == 201, response.text
+
+
+def _register_call(base: str, email: str) -> Any:
+    def call() -> httpx.Response:
+        with httpx.Client(base_url=base, timeout=60) as http:
+            return http.post(
+                f"{API}/auth/register",
+                json={"email": email, "password": PASSWORD, "name": "Nieuw", "side": "teacher"},
+            )
+
+    return call
 
 
 def _login_call(base: str, email: str, password: str, **headers: str) -> Any:
@@ -117,7 +128,10 @@ def test_a_burst_of_logins_never_makes_the_api_answer_503() -> None:
             for email in users:
                 _register(http, email)
             token = _login_call(base, users[0], PASSWORD)().json()["access_token"]
-        auth = {"Authorization": f"Bearer {token}"}
+            auth = {"Authorization": f"Bearer {token}"}
+            # A profile to change during the burst (the unrelated writes below update it).
+            put = http.put(f"{API}/me/profile", json=COMPLETE_PROFILE["teacher"], headers=auth)
+            assert put.status_code == 200, put.text
 
         def unrelated(n: int) -> Any:
             def call() -> list[httpx.Response]:
@@ -135,12 +149,15 @@ def test_a_burst_of_logins_never_makes_the_api_answer_503() -> None:
 
         logins = [_login_call(base, users[n % 3], PASSWORD) for n in range(24)]
         logins += [_login_call(base, f"nobody-{tag}-{n}@example.org", WRONG) for n in range(24)]
-        # 48 logins and 16 callers of other endpoints, started together.
-        results = all_at_once([*logins, *(unrelated(n) for n in range(16))])
+        registrations = [_register_call(base, f"new-{tag}-{n}@example.org") for n in range(8)]
+        # 48 logins, 8 registrations and 16 callers of other endpoints, started together.
+        results = all_at_once([*logins, *registrations, *(unrelated(n) for n in range(16))])
     login_codes = [r.status_code for r in results[: len(logins)]]
     assert set(login_codes) <= {200, 401, 429}, login_codes
     assert 200 in login_codes and 401 in login_codes
-    others = [r for batch in results[len(logins) :] for r in batch]
+    registered = results[len(logins) : len(logins) + len(registrations)]
+    assert {r.status_code for r in registered} <= {201, 429}, [r.status_code for r in registered]
+    others = [r for batch in results[len(logins) + len(registrations) :] for r in batch]
     assert [r.status_code for r in others if r.status_code != 200] == [], [
         (r.request.url.path, r.status_code) for r in others if r.status_code != 200
     ]
