@@ -71,6 +71,7 @@ def _worker(args: argparse.Namespace) -> None:
 def _create_user(args: argparse.Namespace) -> None:
     from app.db import new_session
     from app.errors import AppError
+    from app.security import hash_password
     from app.services.accounts import create_user
     from app.vocabulary import get_vocabulary
 
@@ -87,7 +88,7 @@ def _create_user(args: argparse.Namespace) -> None:
             user = create_user(
                 session=session,
                 email=args.email,
-                password=args.password,
+                password_hash=hash_password(args.password),
                 name=args.name,
                 role=role,
                 regions=args.region if role == Role.coordinator else None,

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     docs_enabled: bool = True
     redis_url: str | None = None
+    # Prefix of every Redis key (one Redis may serve several deployments or test runs).
+    redis_key_prefix: str = Field(default="jobtinder:", max_length=100)
     # Brute-force limits (per fixed window); see app/ratelimit.py.
     login_failures_per_account: int = Field(default=10, ge=1)
     login_attempts_per_address: int = Field(default=60, ge=1)
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(default=8, ge=1, le=100)
     mail_retry_base_seconds: float = Field(default=30.0, gt=0)
     mail_retry_max_seconds: float = Field(default=900.0, gt=0)
+    # Password hashes computed or verified at the same time in one process (Argon2 uses
+    # 64 MiB and all cores for ~0.1-0.5 s); more wait up to PASSWORD_HASH_WAIT_SECONDS for a
+    # turn, then get 429; see security.py.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    password_hash_wait_seconds: float = Field(default=10, gt=0, le=120)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

@@ -159,6 +159,27 @@ def begin_write(session: Session) -> None:
         session.connection(execution_options={SQLITE_IMMEDIATE: True})
 
 
+def begin_read(session: Session) -> None:
+    """Begin the session's transaction as a plain read, even in a write request.
+
+    On SQLite a write request's transactions take the write lock up front; a read that must
+    not hold it (one done before slow work outside the database) begins without.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={SQLITE_IMMEDIATE: False})
+
+
+def end_transaction(session: Session) -> None:
+    """End the session's transaction, so that its connection goes back to the pool.
+
+    Call it before slow work that needs no database (password hashing): a transaction held
+    across it would keep a pooled connection (and on SQLite maybe the write lock) from
+    everyone else. Commits, so nothing written so far is lost; the next statement begins a
+    new transaction.
+    """
+    session.commit()
+
+
 def lock_users(session: Session, user_ids: Sequence[int]) -> None:
     """Serialise writers on these users (PostgreSQL row locks, in id order to avoid deadlock).
 

@@ -1,9 +1,21 @@
 """Rate limits that hold across API processes.
 
-Counters live in the database (table `rate_limit_counters`, one row per key and fixed window,
-incremented with an atomic upsert) or, when `REDIS_URL` is set, in Redis (`INCR` + `EXPIRE`).
-Either way every process sees the same counts. A counter is written in its own short
-transaction, so a failed login is counted even though the request itself is rejected.
+Counters live in the database (table `rate_limit_counters`, one row per key and fixed window)
+or, when `REDIS_URL` is set, in Redis. Either way every process sees the same counts.
+
+An attempt is *taken* from the allowance in one atomic step that both counts and decides: a
+conditional upsert (`… ON CONFLICT DO UPDATE … WHERE hits < max RETURNING hits`) or a Lua
+script in Redis. Nothing reads a counter first and adds to it later, so a burst of
+simultaneous requests, in any number of processes, can never take more than the allowance:
+the request that would go over gets no row back and is refused (429). A counter is written in
+its own short transaction, so a counted attempt stays counted even though the request itself
+is rejected.
+
+Two ways to use an allowance:
+- `hit`: every attempt counts (logins per address, registrations per address);
+- `reserve` … `release`: the attempt holds a place while it runs and gives it back when it
+  turns out not to count (a login with the right password gives back its place in the
+  account's budget of failures); a wrong password keeps it.
 """
 
 import math
@@ -12,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
@@ -40,6 +52,15 @@ class Limit:
     window_seconds: int
 
 
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """A place taken in one window of one counter (see `release`)."""
+
+    key: str
+    window_start: int
+    window_seconds: int
+
+
 def _window(limit: Limit, now: float) -> tuple[int, int]:
     start = int(now // limit.window_seconds) * limit.window_seconds
     retry_after = max(1, math.ceil(start + limit.window_seconds - now))
@@ -53,59 +74,87 @@ def _redis() -> Any:
     return redis.Redis.from_url(get_settings().redis_url or "", socket_timeout=2)
 
 
-def _count_redis(key: str, window_start: int, window_seconds: int, add: int) -> int:
+# KEYS[1] the counter; ARGV: max hits, seconds to keep it. → the new count, or 0 when full.
+_TAKE_LUA = """
+local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+if hits >= tonumber(ARGV[1]) then return 0 end
+hits = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return hits
+"""
+# KEYS[1] the counter → the count after giving one back (never below 0).
+_GIVE_BACK_LUA = """
+local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+if hits <= 0 then return 0 end
+return redis.call('DECR', KEYS[1])
+"""
+
+
+def _redis_scripts() -> tuple[Any, Any]:
     client = _redis()
-    name = f"jobtinder:rl:{key}:{window_start}"
-    if add == 0:
-        return int(client.get(name) or 0)
-    pipe = client.pipeline()
-    pipe.incrby(name, add)
-    pipe.expire(name, window_seconds + 5)
-    hits, _ = pipe.execute()
-    return int(hits)
+    return client.register_script(_TAKE_LUA), client.register_script(_GIVE_BACK_LUA)
 
 
-def _count_db(key: str, window_start: int, add: int) -> int:
-    with new_session(write=add > 0) as session:
-        if add == 0:
-            row = session.get(RateLimitCounter, (key, window_start))
-            return row.hits if row else 0
+def _redis_name(key: str, window_start: int) -> str:
+    return f"{get_settings().redis_key_prefix}rl:{key}:{window_start}"
+
+
+def _take_db(key: str, window_start: int, max_hits: int) -> bool:
+    with new_session(write=True) as session:
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(RateLimitCounter).values(key=key, window_start=window_start, hits=add)
+        statement = insert(RateLimitCounter).values(key=key, window_start=window_start, hits=1)
         upsert = statement.on_conflict_do_update(
             index_elements=["key", "window_start"],
-            set_={"hits": col(RateLimitCounter.hits) + add},
+            set_={"hits": col(RateLimitCounter.hits) + 1},
+            where=col(RateLimitCounter.hits) < max_hits,
         ).returning(col(RateLimitCounter.hits))
-        hits = int(session.execute(upsert).scalar_one())
+        taken = session.execute(upsert).scalar_one_or_none() is not None
         session.commit()
-        return hits
+        return taken
 
 
-def count(limit: Limit, subject: str, *, add: int) -> tuple[int, int]:
-    """Add `add` hits for this subject (0 = just read) → (hits in window, seconds to reset)."""
-    now = time.time()
-    window_start, retry_after = _window(limit, now)
+def _give_back_db(key: str, window_start: int) -> None:
+    with new_session(write=True) as session:
+        session.execute(
+            update(RateLimitCounter)
+            .where(
+                col(RateLimitCounter.key) == key,
+                col(RateLimitCounter.window_start) == window_start,
+                col(RateLimitCounter.hits) > 0,
+            )
+            .values(hits=col(RateLimitCounter.hits) - 1)
+        )
+        session.commit()
+
+
+def reserve(limit: Limit, subject: str) -> Reservation:
+    """Take one place in this window's allowance, atomically; 429 when none is left."""
+    window_start, retry_after = _window(limit, time.time())
     key = f"{limit.name}:{subject.lower()}"[:200]
     if get_settings().redis_url:
-        hits = _count_redis(key, window_start, limit.window_seconds, add)
+        take, _ = _redis_scripts()
+        name = _redis_name(key, window_start)
+        taken = int(take(keys=[name], args=[limit.max_hits, limit.window_seconds + 5])) > 0
     else:
-        hits = _count_db(key, window_start, add)
-    return hits, retry_after
-
-
-def check(limit: Limit, subject: str) -> None:
-    """Refuse (429) when the subject already used up this window's allowance."""
-    hits, retry_after = count(limit, subject, add=0)
-    if hits >= limit.max_hits:
+        taken = _take_db(key, window_start, limit.max_hits)
+    if not taken:
         raise TooManyRequests(retry_after)
+    return Reservation(key, window_start, limit.window_seconds)
+
+
+def release(reservation: Reservation) -> None:
+    """Give a reserved place back: the attempt turned out not to count."""
+    if get_settings().redis_url:
+        _, give_back = _redis_scripts()
+        give_back(keys=[_redis_name(reservation.key, reservation.window_start)])
+    else:
+        _give_back_db(reservation.key, reservation.window_start)
 
 
 def hit(limit: Limit, subject: str) -> None:
-    """Count one attempt; refuse (429) when it goes over the allowance."""
-    hits, retry_after = count(limit, subject, add=1)
-    if hits > limit.max_hits:
-        raise TooManyRequests(retry_after)
+    """Count one attempt; refuse (429) when the allowance is used up."""
+    reserve(limit, subject)
 
 
 def purge_expired(older_than_seconds: int = 24 * 3600) -> int:

@@ -7,12 +7,16 @@ feed) whose service reads the caller's row in a query it runs anyway and applies
 round trip.
 """
 
+import asyncio
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -20,7 +24,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from app import tokens
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import Forbidden, Unauthorized
+from app.errors import AppError, Forbidden, Unauthorized
 from app.models import Role, User
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -60,6 +64,61 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _hasher().verify(password, _dummy_hash())
         return False
     return _hasher().verify(password, password_hash)
+
+
+# --- Hashing in a request: bounded per process, never while holding a database connection ---
+#
+# An Argon2 hash takes 64 MiB and every core for a noticeable time. A burst of logins that all
+# hashed at once would exhaust memory and CPU, and, when each held a pooled connection while
+# hashing, the pool too (everyone else's requests then timed out with 503). So requests hash
+# through `hash_password_bounded` / `verify_password_bounded`: at most
+# PASSWORD_HASH_CONCURRENCY at a time per process; the others wait their turn on the event
+# loop (holding no thread and no connection) for up to PASSWORD_HASH_WAIT_SECONDS, then get
+# 429 with Retry-After.
+# Callers must not hold a connection or transaction across these calls.
+
+_hash_slots: "WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = WeakKeyDictionary()
+
+
+class HashingBusy(AppError):
+    status, title, slug = 429, "Too many requests", "too-many-requests"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many logins at this moment. Try again in a few seconds.",
+            headers={"Retry-After": str(math.ceil(get_settings().password_hash_wait_seconds))},
+        )
+
+
+def _slots() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()  # one per event loop (tests run several, one by one)
+    slots = _hash_slots.get(loop)
+    if slots is None:
+        slots = _hash_slots[loop] = asyncio.Semaphore(get_settings().password_hash_concurrency)
+    return slots
+
+
+async def _bounded(function: Any, *args: Any) -> Any:
+    slots = _slots()
+    try:
+        async with asyncio.timeout(get_settings().password_hash_wait_seconds):
+            await slots.acquire()
+    except TimeoutError:
+        raise HashingBusy() from None
+    try:
+        return await run_in_threadpool(function, *args)
+    finally:
+        slots.release()
+
+
+async def hash_password_bounded(password: str) -> str:
+    """`hash_password` for requests: waits for a free hashing slot (429 after a while)."""
+    return str(await _bounded(hash_password, password))
+
+
+async def verify_password_bounded(password: str, password_hash: str | None) -> bool:
+    """`verify_password` for requests: waits for a free hashing slot (429 after a while)."""
+    return bool(await _bounded(verify_password, password, password_hash))
 
 
 PARTICIPANTS_ONLY = "Only participants (teachers and professionals) can do this."

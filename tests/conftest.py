@@ -65,6 +65,7 @@ from app.config import get_settings  # noqa: E402
 from app.db import get_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.models import Role  # noqa: E402
+from app.security import hash_password  # noqa: E402
 from app.services.accounts import create_user  # noqa: E402
 from app.services.feature_store import store as feature_store  # noqa: E402
 
@@ -250,7 +251,7 @@ def make_staff(client: TestClient):  # type: ignore[no-untyped-def]
             user = create_user(
                 session=session,
                 email=email,
-                password=PASSWORD,
+                password_hash=hash_password(PASSWORD),
                 name=f"{role.title()} {_counter['n']}",
                 role=Role(role),
                 regions=regions if role == "coordinator" else None,

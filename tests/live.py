@@ -9,11 +9,13 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from threading import Barrier
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from tests.conftest import API, COMPLETE_PROFILE, PASSWORD
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -38,30 +40,32 @@ def register_participant(http: httpx.Client, side: str, tag: str) -> dict[str, A
 
 
 @contextmanager
-def running_server(workers: int = 3, **env: str) -> Iterator[str]:
-    """A real uvicorn server with `workers` processes on the test database → its base URL.
+def live_server(
+    env: dict[str, str] | None = None, *, workers: int = 2, command: list[str] | None = None
+) -> Iterator[str]:
+    """A real server process (uvicorn, `workers` processes) on the test database → base URL.
 
-    `env` adds settings for the server's processes (e.g. LIKES_PER_DAY="5").
+    `env` is added to this process's environment; `command` replaces the default uvicorn
+    command line (use "{port}" where the port goes).
     """
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        env=os.environ | env,
-    )
+    argv = command or [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    argv = [arg.replace("{port}", str(port)) for arg in argv]
+    process = subprocess.Popen(argv, env=os.environ | (env or {}))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
@@ -75,6 +79,16 @@ def running_server(workers: int = 3, **env: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def running_server(workers: int = 3, **env: str) -> Iterator[str]:
+    """A real uvicorn server with `workers` processes on the test database → its base URL.
+
+    `env` adds settings for the server's processes (e.g. LIKES_PER_DAY="5").
+    """
+    with live_server(env, workers=workers) as base:
+        yield base
 
 
 def staggered(
@@ -95,3 +109,15 @@ def staggered(
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, range(len(calls))))
+
+
+def all_at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Run the calls in parallel threads, released together by a barrier."""
+    barrier = Barrier(len(calls))
+
+    def run(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))

@@ -47,7 +47,7 @@ def server(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:

@@ -1,5 +1,7 @@
 """Brute-force limits on login and registration (429 with Retry-After), shared by processes."""
 
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
@@ -90,17 +92,19 @@ def test_counters_can_live_in_redis(
 
     url = _redis_or_skip()
     store = redis.Redis.from_url(url)
-    for key in store.scan_iter("jobtinder:rl:*"):
-        store.delete(key)
+    prefix = f"jobtinder-test-{uuid.uuid4().hex}:"  # this test's keys only (Redis is shared)
     monkeypatch.setenv("REDIS_URL", url)
+    monkeypatch.setenv("REDIS_KEY_PREFIX", prefix)
     get_settings.cache_clear()
     ratelimit._redis.cache_clear()
-    teacher = make_participant("teacher", profile=False)
-    codes = [_login(client, teacher.email, "wrong-password!") for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
-    assert any(b"login-account" in key for key in store.scan_iter("jobtinder:rl:*"))
-    with Session(get_engine()) as session:  # nothing went to the database this time
-        assert session.exec(select(RateLimitCounter)).all() == []
-    for key in store.scan_iter("jobtinder:rl:*"):
-        store.delete(key)
-    ratelimit._redis.cache_clear()
+    try:
+        teacher = make_participant("teacher", profile=False)
+        codes = [_login(client, teacher.email, "wrong-password!") for _ in range(4)]
+        assert codes == [401, 401, 401, 429]
+        assert any(b"login-account" in key for key in store.scan_iter(f"{prefix}rl:*"))
+        with Session(get_engine()) as session:  # nothing went to the database this time
+            assert session.exec(select(RateLimitCounter)).all() == []
+    finally:
+        for key in store.scan_iter(f"{prefix}*"):
+            store.delete(key)
+        ratelimit._redis.cache_clear()

@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app import ratelimit
@@ -10,6 +11,7 @@ from app.db import SessionDep
 from app.errors import Unauthorized
 from app.schemas.common import problem_responses
 from app.schemas.users import RefreshIn, RegisterIn, TokenOut, UserPublic
+from app.security import hash_password_bounded
 from app.services import accounts
 
 router = APIRouter(prefix="/auth", tags=["account"])
@@ -24,9 +26,13 @@ router = APIRouter(prefix="/auth", tags=["account"])
     "the password needs at least 10 characters. Staff accounts are never self-registered.",
     responses=problem_responses(409, 422, 429),
 )
-def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
-    ratelimit.hit(ratelimit.registration_limit(), client_address(request))
-    user = accounts.register(session=session, body=body)
+async def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
+    await run_in_threadpool(ratelimit.hit, ratelimit.registration_limit(), client_address(request))
+    # Hashed before the database is touched (and also for a taken email: the same cost).
+    password_hash = await hash_password_bounded(body.password)
+    user = await run_in_threadpool(
+        accounts.register, session=session, body=body, password_hash=password_hash
+    )
     return UserPublic.model_validate(user, from_attributes=True)
 
 
@@ -38,25 +44,33 @@ def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPub
     "button of /docs. Unknown email and wrong password get the same answer.",
     responses=problem_responses(401, 422, 429),
 )
-def token(
+async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, request: Request
 ) -> TokenOut:
+    """async: a login waiting for a hashing slot holds no thread and no connection."""
     per_account, per_address = ratelimit.login_limits()
-    ratelimit.hit(per_address, client_address(request))
-    account = form.username.strip().lower()
-    ratelimit.check(per_account, account)
+    await run_in_threadpool(ratelimit.hit, per_address, client_address(request))
+    account = accounts.normalise_email(form.username)
+    # A place in the account's budget of failures, taken before the password is verified: a
+    # burst of guesses in any number of processes verifies at most that many passwords.
+    reservation = await run_in_threadpool(ratelimit.reserve, per_account, account)
     try:
-        user = accounts.authenticate(session=session, email=form.username, password=form.password)
+        user_id = await accounts.authenticate(
+            session=session, email=account, password=form.password
+        )
     except Unauthorized:
-        session.rollback()  # release SQLite's write lock before the counter takes it
-        ratelimit.hit(per_account, account)  # only failures count against the account
+        raise  # a wrong password keeps its place: it counts against the account
+    except Exception:
+        # Not verified (no hashing slot, database trouble): no guess was checked.
+        await run_in_threadpool(ratelimit.release, reservation)
         raise
-    accounts.record_login(session=session, user=user)
-    return accounts.issue_tokens(session=session, user=user)
+    await run_in_threadpool(ratelimit.release, reservation)  # the right one never counts
+    return await run_in_threadpool(accounts.log_in, session=session, user_id=user_id)
 
 
 def client_address(request: Request) -> str:
-    """The caller's address (behind a proxy: uvicorn's --proxy-headers sets it)."""
+    """The caller's address: the connecting peer, or behind trusted proxies the address the
+    nearest one saw (uvicorn's proxy headers with FORWARDED_ALLOW_IPS; see the README)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -6,10 +6,11 @@ import io
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from app import clock
-from app.db import SessionDep
+from app.db import SessionDep, end_transaction
 from app.errors import Invalid
 from app.models import Match, Profile, Role, User
 from app.pagination import PageDep, page_of
@@ -33,7 +34,7 @@ from app.schemas.matches import MatchStatusLiteral
 from app.schemas.profiles import Contact
 from app.schemas.trajectory import ProgressOut
 from app.schemas.users import UserPublic
-from app.security import Admin, Coordinator
+from app.security import Admin, Coordinator, hash_password_bounded
 from app.services import accounts, visibility
 from app.services import coordinator as service
 from app.services import trajectory as trajectory_service
@@ -460,16 +461,20 @@ def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery 
     "register themselves; staff accounts are never self-registered.",
     responses=problem_responses(401, 403, 409, 422),
 )
-def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> UserPublic:
+async def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> UserPublic:
     unknown = sorted(set(body.regions) - get_vocabulary().region_codes)
     if unknown:
         raise Invalid(f"unknown region(s): {', '.join(unknown)}", loc=["body", "regions"])
     if body.role == "coordinator" and not body.regions:
         raise Invalid("a coordinator needs at least one region", loc=["body", "regions"])
-    user = accounts.create_user(
+    # Loading the admin began a transaction: end it, so no connection waits for the hash.
+    await run_in_threadpool(end_transaction, session)
+    password_hash = await hash_password_bounded(body.password)
+    user = await run_in_threadpool(
+        accounts.create_user,
         session=session,
         email=str(body.email),
-        password=body.password,
+        password_hash=password_hash,
         name=body.name,
         role=Role(body.role),
         regions=body.regions if body.role == "coordinator" else None,

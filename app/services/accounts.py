@@ -3,13 +3,14 @@
 from datetime import datetime, timedelta
 from typing import Any
 
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app import clock, tokens
 from app.config import get_settings
-from app.db import lock_users
+from app.db import begin_read, end_transaction, lock_users
 from app.errors import BAD_CREDENTIALS, EMAIL_TAKEN, REFRESH_INVALID, Conflict, Unauthorized
 from app.models import (
     FORMER_PARTICIPANT,
@@ -27,7 +28,7 @@ from app.models import (
     User,
 )
 from app.schemas.users import RegisterIn, TokenOut
-from app.security import hash_password, verify_password
+from app.security import verify_password_bounded
 from app.services import matches as match_service
 from app.services import outbox, trajectory
 from app.services.feature_store import bump_version
@@ -46,18 +47,23 @@ def create_user(
     *,
     session: Session,
     email: str,
-    password: str,
+    password_hash: str,
     name: str,
     role: Role,
     side: str | None = None,
     regions: list[str] | None = None,
 ) -> User:
-    """Create an account (participants register; staff come from the CLI or an admin)."""
+    """Create an account (participants register; staff come from the CLI or an admin).
+
+    The caller hashes the password before (`security.hash_password_bounded` in a request),
+    outside any transaction: hashing here would hold the connection (on SQLite the write
+    lock) for the whole hash.
+    """
     if find_by_email(session, email) is not None:
         raise Conflict(EMAIL_TAKEN)
     user = User(
         email=normalise_email(email),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         name=name.strip(),
         role=role.value,
         side=side,
@@ -76,12 +82,12 @@ def create_user(
     return user
 
 
-def register(*, session: Session, body: RegisterIn) -> User:
+def register(*, session: Session, body: RegisterIn, password_hash: str) -> User:
     """Self-registration: always a participant on the chosen side."""
     return create_user(
         session=session,
         email=str(body.email),
-        password=body.password,
+        password_hash=password_hash,
         name=body.name,
         role=Role.participant,
         side=body.side,
@@ -94,15 +100,37 @@ def record_login(*, session: Session, user: User) -> None:
     session.add(user)
 
 
-def authenticate(*, session: Session, email: str, password: str) -> User:
-    """The user with this email and password; the same answer and cost for any failure."""
+def stored_credentials(*, session: Session, email: str) -> tuple[int | None, str | None]:
+    """(user id, password hash) of a live account with this email, else (None, None).
+
+    Ends its (read) transaction before returning: the caller hashes next, and must not hold
+    a connection meanwhile.
+    """
+    begin_read(session)
     user = find_by_email(session, email)
-    if not verify_password(password, user.password_hash if user else None):
+    found = (user.id, user.password_hash) if user is not None and not user.is_deleted else None
+    end_transaction(session)
+    return found or (None, None)
+
+
+async def authenticate(*, session: Session, email: str, password: str) -> int:
+    """The id of the user with this email and password; the same answer and cost for any
+    failure. Holds no database connection while the password is verified."""
+    user_id, password_hash = await run_in_threadpool(
+        stored_credentials, session=session, email=email
+    )
+    if not await verify_password_bounded(password, password_hash) or user_id is None:
         raise Unauthorized(BAD_CREDENTIALS)
-    assert user is not None
-    if user.is_deleted:
+    return user_id
+
+
+def log_in(*, session: Session, user_id: int) -> TokenOut:
+    """Tokens for a user whose password was just verified (gone meanwhile: 401)."""
+    user = session.get(User, user_id)
+    if user is None or user.is_deleted:
         raise Unauthorized(BAD_CREDENTIALS)
-    return user
+    record_login(session=session, user=user)
+    return issue_tokens(session=session, user=user)
 
 
 def issue_tokens(*, session: Session, user: User, family: str | None = None) -> TokenOut:
