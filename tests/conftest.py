@@ -62,6 +62,7 @@ from app.main import create_app  # noqa: E402
 from app.models import Role  # noqa: E402
 from app.services.accounts import create_user  # noqa: E402
 from app.services.feature_store import store as feature_store  # noqa: E402
+from app.services.revocation import revocations  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 API = "/api/v1"
@@ -108,9 +109,11 @@ def _schema() -> Iterator[None]:
 def _clean_database() -> Iterator[None]:
     clock.reset()
     feature_store.clear()
+    revocations.reset()
     yield
     clock.reset()
     feature_store.clear()
+    revocations.reset()
     get_settings.cache_clear()
     engine = get_engine()
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
@@ -160,16 +163,31 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> dict[str,
 _counter = {"n": 0}
 
 
+def verify_email(client: Any, email: str) -> None:
+    """Verify the address as its owner would (INTERIM: until the mail outbox is merged)."""
+    with Session(get_engine()) as session:
+        session.execute(
+            text("UPDATE users SET email_verified_at = created_at WHERE email = :email"),
+            {"email": email},
+        )
+        session.commit()
+
+
 @pytest.fixture
 def make_participant(client: TestClient):  # type: ignore[no-untyped-def]
     """Register a participant through the API, optionally with a complete profile.
 
     `make_participant("teacher", place="delft", subjects=[...])` overrides profile fields;
-    `profile=False` leaves the profile out.
+    `profile=False` leaves the profile out; `verified=False` leaves the address unverified.
     """
 
     def _make(
-        side: str = "teacher", *, profile: bool = True, name: str | None = None, **overrides: Any
+        side: str = "teacher",
+        *,
+        profile: bool = True,
+        name: str | None = None,
+        verified: bool = True,
+        **overrides: Any,
     ) -> Person:
         _counter["n"] += 1
         email = f"{side}{_counter['n']}@example.org"
@@ -180,6 +198,8 @@ def make_participant(client: TestClient):  # type: ignore[no-untyped-def]
         )
         assert response.status_code == 201, response.text
         user_id = response.json()["id"]
+        if verified:
+            verify_email(client, email)
         tokens = login(client, email)
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         if profile:

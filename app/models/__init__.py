@@ -6,15 +6,28 @@ from app.models.profiles import FeatureVersion, Profile
 from app.models.ratelimits import RateLimitCounter
 from app.models.swipes import Block, Swipe
 from app.models.trajectory import Evaluation, Meeting, Plan
-from app.models.users import FORMER_PARTICIPANT, CoordinatorRegion, RefreshToken, Role, Side, User
+from app.models.users import (
+    FORMER_PARTICIPANT,
+    AccountToken,
+    CoordinatorRegion,
+    LoginSession,
+    RefreshToken,
+    RevocationVersion,
+    Role,
+    Side,
+    TokenPurpose,
+    User,
+)
 
 __all__ = [
     "FORMER_PARTICIPANT",
+    "AccountToken",
     "ONGOING",
     "Block",
     "CoordinatorRegion",
     "Evaluation",
     "FeatureVersion",
+    "LoginSession",
     "Match",
     "MatchOrigin",
     "MatchStatus",
@@ -24,8 +37,10 @@ __all__ = [
     "Profile",
     "RateLimitCounter",
     "RefreshToken",
+    "RevocationVersion",
     "Role",
     "Side",
     "Swipe",
+    "TokenPurpose",
     "User",
 ]

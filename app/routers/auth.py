@@ -1,8 +1,8 @@
-"""Accounts: register, log in (OAuth2 password flow), refresh."""
+"""Accounts: register, log in (OAuth2 password flow), refresh, log out."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app import ratelimit
@@ -10,7 +10,8 @@ from app.db import SessionDep
 from app.errors import Unauthorized
 from app.schemas.common import problem_responses
 from app.schemas.users import RefreshIn, RegisterIn, TokenOut, UserPublic
-from app.services import accounts
+from app.security import Bearer
+from app.services import accounts, sessions
 
 router = APIRouter(prefix="/auth", tags=["account"])
 
@@ -34,12 +35,16 @@ def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPub
     "/token",
     response_model=TokenOut,
     summary="Inloggen (OAuth2 password flow)",
-    description="Form fields `username` (your email) and `password`. Used by the Authorize "
-    "button of /docs. Unknown email and wrong password get the same answer.",
+    description="Form fields `username` (your email) and `password`, and optionally "
+    "`device_name` (shown in GET /me/sessions). Used by the Authorize button of /docs. Unknown "
+    "email and wrong password get the same answer. Every login is a session of its own.",
     responses=problem_responses(401, 422, 429),
 )
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, request: Request
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    request: Request,
+    device_name: Annotated[str | None, Form(max_length=100)] = None,
 ) -> TokenOut:
     per_account, per_address = ratelimit.login_limits()
     ratelimit.hit(per_address, client_address(request))
@@ -52,7 +57,12 @@ def token(
         ratelimit.hit(per_account, account)  # only failures count against the account
         raise
     accounts.record_login(session=session, user=user)
-    return accounts.issue_tokens(session=session, user=user)
+    return accounts.issue_tokens(
+        session=session,
+        user=user,
+        user_agent=request.headers.get("user-agent"),
+        device_name=(device_name or "").strip() or None,
+    )
 
 
 def client_address(request: Request) -> str:
@@ -64,9 +74,28 @@ def client_address(request: Request) -> str:
     "/refresh",
     response_model=TokenOut,
     summary="Nieuwe tokens met een refresh token",
-    description="Trade a refresh token for a new pair. Every refresh token works once; "
-    "presenting a used one revokes all tokens of that login.",
+    description="Trade a refresh token for a new pair. Every refresh token works once: "
+    "presented again within 30 seconds (REFRESH_GRACE_SECONDS) of its use, before the new "
+    "refresh token was used, it answers the same new refresh token (with a fresh access token) "
+    "— safe for retries and racing requests; presented again later, it revokes that whole "
+    "login, access tokens included.",
     responses=problem_responses(401, 422),
 )
 def refresh(body: RefreshIn, session: SessionDep) -> TokenOut:
     return accounts.rotate_refresh_token(session=session, refresh_token=body.refresh_token)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Uitloggen",
+    description="End this login: its refresh token stops working at once and its access "
+    "tokens within seconds on every server (REVOCATION_REFRESH_SECONDS, default 2). Other "
+    "logins (devices) stay.",
+    responses=problem_responses(401),
+)
+def logout(bearer: Bearer, session: SessionDep) -> Response:
+    revoked = sessions.revoke(session, user_id=bearer.user_id, session_ids=[bearer.session_id])
+    sessions.commit_revocation(session, revoked)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

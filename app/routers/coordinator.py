@@ -451,4 +451,5 @@ def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> UserPublic
         role=user.role,
         side=None,
         regions=sorted(set(body.regions)) if body.role == "coordinator" else [],
+        email_verified=user.email_verified,
     )

@@ -68,6 +68,7 @@ class _Party:
     role: str
     side: str | None
     deleted_at: datetime | None
+    email_verified_at: datetime | None
     complete: bool | None  # None: no profile
     discoverable: bool | None
     blocked: bool  # a block between the two, either way (same on both rows)
@@ -93,7 +94,11 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
     """
     parties = _lock_and_read_parties(session, user_id, target_id)
     me = parties.get(user_id)
-    check_participant(role=me.role if me else None, deleted_at=me.deleted_at if me else None)
+    check_participant(
+        role=me.role if me else None,
+        deleted_at=me.deleted_at if me else None,
+        email_verified_at=me.email_verified_at if me else None,
+    )
     assert me is not None
     now = clock.now()
     state = _pair_state(session, user_id, target_id, now)
@@ -110,7 +115,12 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
         raise Invalid(
             "You can only swipe participants of the other side.", loc=["body", "target_id"]
         )
-    if not target.complete or not target.discoverable or target.blocked:
+    if (
+        not target.complete
+        or not target.discoverable
+        or target.blocked
+        or target.email_verified_at is None  # unverified: not part of matching yet
+    ):
         raise NotFound()
     if decision == "like":
         _check_daily_likes(state.likes_today, now)
@@ -200,6 +210,7 @@ _PARTIES = (
         col(User.role),
         col(User.side),
         col(User.deleted_at),
+        col(User.email_verified_at),
         col(Profile.complete),
         col(Profile.discoverable),
         _blocked_either_way(_ME, _TARGET).label("blocked"),
@@ -277,9 +288,10 @@ def _lock_and_read_parties(session: Session, user_id: int, target_id: int) -> di
             role=row[1],
             side=row[2],
             deleted_at=row[3],
-            complete=row[4],
-            discoverable=row[5],
-            blocked=bool(row[6]),
+            email_verified_at=row[4],
+            complete=row[5],
+            discoverable=row[6],
+            blocked=bool(row[7]),
         )
         for row in rows
     }
