@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate."""
 
+from app.models.mail import MailDigestSlot, NotificationSetting, OutboxMail
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
 from app.models.profiles import FeatureVersion, Profile
@@ -28,11 +29,14 @@ __all__ = [
     "Evaluation",
     "FeatureVersion",
     "LoginSession",
+    "MailDigestSlot",
     "Match",
     "MatchOrigin",
     "MatchStatus",
     "Meeting",
     "Notification",
+    "NotificationSetting",
+    "OutboxMail",
     "Plan",
     "Profile",
     "RateLimitCounter",

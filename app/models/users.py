@@ -33,6 +33,7 @@ class User(SQLModel, table=True):
             " OR (role <> 'participant' AND side IS NULL)",
             name="ck_users_side",
         ),
+        CheckConstraint("language IN ('nl', 'en')", name="ck_users_language"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -48,6 +49,10 @@ class User(SQLModel, table=True):
     # Set when the address was proven (a verification link); staff and accounts older than
     # verification count as verified. Unverified participants take no part in matching.
     email_verified_at: datetime | None = utc_column()
+    # The language of mails (and, later, of answers): 'nl' unless the user chose 'en'.
+    language: str = Field(
+        default="nl", sa_column=Column(String(2), nullable=False, server_default="nl")
+    )
 
     @property
     def is_deleted(self) -> bool:
