@@ -11,9 +11,16 @@ from app.models import Profile
 from app.pagination import PageDep
 from app.schemas.common import problem_responses
 from app.schemas.profiles import ProfileOwn, ProfilePatch, ProfilePut
-from app.schemas.users import ChangePasswordIn, MeOut, SessionOut, SessionPage
+from app.schemas.users import (
+    AcceptedOut,
+    ChangeEmailIn,
+    ChangePasswordIn,
+    MeOut,
+    SessionOut,
+    SessionPage,
+)
 from app.security import Bearer, CurrentUser, Participant
-from app.services import accounts, credentials, sessions
+from app.services import account_tokens, accounts, credentials, sessions
 from app.services import profiles as profile_service
 
 router = APIRouter(prefix="/me", tags=["account"])
@@ -163,3 +170,21 @@ def change_password(
         new=body.new_password,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AcceptedOut,
+    summary="E-mailadres wijzigen",
+    description="Needs my current password (a wrong one is 422 and counts as a failed login). "
+    "A confirmation link goes to the new address; the change takes effect when it is used "
+    "(POST /auth/verify-email) and the old address is then told. Until then nothing changes. "
+    "409 if the new address is taken.",
+    responses=problem_responses(401, 409, 422, 429),
+)
+def change_email(body: ChangeEmailIn, user: CurrentUser, session: SessionDep) -> AcceptedOut:
+    account_tokens.request_email_change(
+        session=session, user=user, new_email=str(body.new_email), password=body.password
+    )
+    return AcceptedOut(detail="We sent a confirmation link to the new address.")

@@ -1,5 +1,6 @@
 """Accounts: registration, login, refresh-token rotation, export and erasure (AVG)."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +50,7 @@ def create_user(
     role: Role,
     side: str | None = None,
     regions: list[str] | None = None,
+    before_commit: Callable[[Session, User], None] | None = None,
 ) -> User:
     """Create an account (participants register; staff come from the CLI or an admin).
 
@@ -71,6 +73,8 @@ def create_user(
         assert user.id is not None
         for region in sorted(set(regions or [])):
             session.add(CoordinatorRegion(user_id=user.id, region=region))
+        if before_commit is not None:
+            before_commit(session, user)
         session.commit()
     except IntegrityError:  # a concurrent registration with the same email won
         session.rollback()
@@ -80,7 +84,10 @@ def create_user(
 
 
 def register(*, session: Session, body: RegisterIn) -> User:
-    """Self-registration: always a participant on the chosen side."""
+    """Self-registration: always a participant on the chosen side, with a verification mail
+    (in the same transaction)."""
+    from app.services.account_tokens import send_verification  # it imports this module
+
     return create_user(
         session=session,
         email=str(body.email),
@@ -88,6 +95,7 @@ def register(*, session: Session, body: RegisterIn) -> User:
         name=body.name,
         role=Role.participant,
         side=body.side,
+        before_commit=send_verification,
     )
 
 
