@@ -7,7 +7,9 @@ After RETENTION_DAYS (default 730, two years: long enough for a programme evalua
 - inactive participant accounts (no login for that long, and no ongoing match) are erased as
   by DELETE /me;
 - read notifications of that age are deleted.
-Always: expired refresh tokens, and rate-limit counters older than a day.
+Always: expired refresh tokens; login sessions revoked longer ago than an access token lives
+(the revocation set no longer needs them) or without a refresh token left; mailed tokens a
+day past their expiry; rate-limit counters older than a day.
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -18,8 +20,21 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from app import clock, ratelimit
-from app.models import Evaluation, Match, Meeting, Notification, Plan, RefreshToken, Role, User
+from app.config import get_settings
+from app.models import (
+    AccountToken,
+    Evaluation,
+    LoginSession,
+    Match,
+    Meeting,
+    Notification,
+    Plan,
+    RefreshToken,
+    Role,
+    User,
+)
 from app.services import matches as match_service
+from app.services.revocation import CLOCK_MARGIN
 
 
 @dataclass
@@ -28,6 +43,8 @@ class PurgeReport:
     accounts: int = 0
     notifications: int = 0
     refresh_tokens: int = 0
+    sessions: int = 0
+    account_tokens: int = 0
     rate_limit_counters: int = 0
     erased_ids: list[int] = field(default_factory=list)
 
@@ -82,6 +99,27 @@ def purge(*, session: Session, days: int) -> PurgeReport:
         session.execute(
             # Used but unexpired tokens stay: presenting one again must still revoke its login.
             delete(RefreshToken).where(col(RefreshToken.expires_at) < now)
+        )
+    )
+    revoked_before = now - timedelta(minutes=get_settings().access_token_minutes) - CLOCK_MARGIN
+    has_refresh_token = (
+        select(col(RefreshToken.token_hash))
+        .where(col(RefreshToken.session_id) == col(LoginSession.id))
+        .exists()
+    )
+    report.sessions = _count(
+        session.execute(
+            delete(LoginSession).where(
+                or_(
+                    col(LoginSession.revoked_at) < revoked_before,
+                    and_(col(LoginSession.revoked_at).is_(None), ~has_refresh_token),
+                )
+            )
+        )
+    )
+    report.account_tokens = _count(
+        session.execute(
+            delete(AccountToken).where(col(AccountToken.expires_at) < now - timedelta(days=1))
         )
     )
     session.commit()
