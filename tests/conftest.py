@@ -167,27 +167,36 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> dict[str,
 _counter = {"n": 0}
 
 
-def mailed_token(email: str, template: str = "verify_email") -> str:
-    """The token in the newest mail of this template to this address, from the outbox."""
+def mailed_token(
+    email: str, template: str = "verify_email", *, database_url: str | None = None
+) -> str:
+    """The token in the newest mail of this template to this address, from the outbox (of the
+    test database, or of the one at `database_url`)."""
     from urllib.parse import parse_qs, urlsplit
 
     from sqlalchemy import select
 
     from app.models import OutboxMail
 
-    with Session(get_engine()) as session:
-        mail = session.scalars(
-            select(OutboxMail)
-            .where(OutboxMail.to_address == email, OutboxMail.template == template)
-            .order_by(OutboxMail.id.desc())  # type: ignore[union-attr]
-        ).first()
-        assert mail is not None, f"no {template} mail to {email}"
-        return parse_qs(urlsplit(mail.context["link"]).query)["token"][0]
+    engine = get_engine() if database_url is None else create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            mail = session.scalars(
+                select(OutboxMail)
+                .where(OutboxMail.to_address == email, OutboxMail.template == template)
+                .order_by(OutboxMail.id.desc())  # type: ignore[union-attr]
+            ).first()
+            assert mail is not None, f"no {template} mail to {email}"
+            return parse_qs(urlsplit(mail.context["link"]).query)["token"][0]
+    finally:
+        if database_url is not None:
+            engine.dispose()
 
 
-def verify_email(client: Any, email: str) -> None:
+def verify_email(client: Any, email: str, *, database_url: str | None = None) -> None:
     """Verify the address as its owner does: with the link from the verification mail."""
-    response = client.post(f"{API}/auth/verify-email", json={"token": mailed_token(email)})
+    token = mailed_token(email, database_url=database_url)
+    response = client.post(f"{API}/auth/verify-email", json={"token": token})
     assert response.status_code == 200, response.text
 
 

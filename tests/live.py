@@ -20,15 +20,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def register_participant(http: httpx.Client, side: str, tag: str) -> dict[str, Any]:
-    """Register, log in and complete a profile over HTTP → {"id", "headers"}."""
+def register_participant(
+    http: httpx.Client, side: str, tag: str, *, database_url: str | None = None
+) -> dict[str, Any]:
+    """Register, verify the address, log in and complete a profile over HTTP → {"id",
+    "headers"}. `database_url`: the server's database, when it is not the test database."""
     email = f"{tag}-{side}@example.org"
     reg = http.post(
         f"{API}/auth/register",
         json={"email": email, "password": PASSWORD, "name": f"{side} {tag}", "side": side},
     )
     assert reg.status_code == 201, reg.text
-    verify_email(http, email)
+    verify_email(http, email, database_url=database_url)
     token = http.post(f"{API}/auth/token", data={"username": email, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     put = http.put(f"{API}/me/profile", json=COMPLETE_PROFILE[side], headers=headers)

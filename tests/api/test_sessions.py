@@ -308,3 +308,13 @@ def test_the_common_password_list_is_shipped(db: Session):
     assert all(len(w) >= 10 for w in words)
     assert "1q2w3e4r5t" in words and "wachtwoord1" in words
     assert PASSWORD not in words and NEW_PASSWORD not in words
+
+
+def test_my_export_lists_my_sessions_and_nobody_elses(client, make_participant):
+    person = make_participant("teacher", profile=False)
+    log_in(client, person.email, device_name="werk-laptop")
+    other = make_participant("professional", profile=False)
+    log_in(client, other.email, device_name="iemand anders")
+    export = client.get(f"{API}/me/export", headers=person.headers).json()
+    assert export["account"]["email_verified"] is True
+    assert sorted(s["device_name"] or "" for s in export["sessions"]) == ["", "werk-laptop"]
