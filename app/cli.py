@@ -125,7 +125,8 @@ def _purge(args: argparse.Namespace) -> None:
     print(
         f"retention {days} days: {report.trajectories} trajectory(ies) stripped, "
         f"{report.accounts} inactive account(s) erased, {report.notifications} notification(s), "
-        f"{report.refresh_tokens} expired refresh token(s), "
+        f"{report.refresh_tokens} expired refresh token(s), {report.sessions} ended session(s), "
+        f"{report.account_tokens} expired mail token(s), "
         f"{report.rate_limit_counters} rate-limit counter(s), "
         f"{report.daily_like_counts} past day(s) like count(s), "
         f"{report.mails} handled mail(s) removed"

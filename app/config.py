@@ -31,6 +31,15 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     registrations_per_address: int = Field(default=20, ge=1)
     likes_per_day: int = Field(default=200, ge=1)
+    # Account lifecycle (app/services/sessions.py, app/services/account_tokens.py).
+    revocation_refresh_seconds: float = Field(default=2.0, gt=0, le=60)
+    refresh_grace_seconds: int = Field(default=30, ge=0, le=300)
+    email_verification_hours: int = Field(default=48, ge=1, le=30 * 24)
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    verification_mails_per_hour: int = Field(default=5, ge=1)
+    password_resets_per_account: int = Field(default=5, ge=1)  # per hour
+    password_resets_per_address: int = Field(default=20, ge=1)  # per hour
+    token_failures_per_address: int = Field(default=20, ge=1)  # per LOGIN_WINDOW_SECONDS
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
     retention_days: int = Field(default=730, ge=1)

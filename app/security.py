@@ -1,8 +1,9 @@
 """Password hashing (Argon2 via pwdlib) and the current-user and role dependencies.
 
 Two ways to know who calls: `CurrentUser` (and the role aliases) loads the user on every
-request; `Bearer` only checks the token's signature and expiry, for the hot endpoints (swipe,
-feed) whose service reads the caller's row in a query it runs anyway and applies
+request; `Bearer` only checks the token's signature, expiry and login session (against the
+per-process revocation set, app/services/revocation.py: no query), for the hot endpoints
+(swipe, feed) whose service reads the caller's row in a query it runs anyway and applies
 `check_participant` to it, so a deleted account's token still gets 401 without an extra
 round trip.
 """
@@ -15,6 +16,7 @@ from functools import cache
 from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
+from anyio import from_thread
 from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
@@ -26,6 +28,7 @@ from app.config import get_settings
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, Unauthorized
 from app.models import Role, User
+from app.services.revocation import revocations
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -121,36 +124,75 @@ async def verify_password_bounded(password: str, password_hash: str | None) -> b
     return bool(await _bounded(verify_password, password, password_hash))
 
 
+def hash_password_in_thread(password: str) -> str:
+    """`hash_password_bounded` from a synchronous route (a threadpool thread): the same
+    per-process slots. Outside a request's worker thread (CLI, scripts) it hashes directly."""
+    try:
+        return str(from_thread.run(hash_password_bounded, password))
+    except RuntimeError:  # not in an AnyIO worker thread
+        return hash_password(password)
+
+
+def verify_password_in_thread(password: str, password_hash: str | None) -> bool:
+    """`verify_password_bounded` from a synchronous route (see `hash_password_in_thread`)."""
+    try:
+        return bool(from_thread.run(verify_password_bounded, password, password_hash))
+    except RuntimeError:  # not in an AnyIO worker thread
+        return verify_password(password, password_hash)
+
+
 PARTICIPANTS_ONLY = "Only participants (teachers and professionals) can do this."
+EMAIL_NOT_VERIFIED = (
+    "Verify your email address first: follow the link in the mail we sent you "
+    "(POST /api/v1/auth/verify-email/resend sends a new one)."
+)
 
 
 @dataclass(frozen=True, slots=True)
 class BearerClaims:
-    """A validly signed, unexpired access token; whether its user still exists is not checked."""
+    """A validly signed, unexpired access token of a login session not revoked (as this
+    process knows, at most REVOCATION_REFRESH_SECONDS late); whether its user still exists is
+    not checked."""
 
     user_id: int
+    session_id: str
 
 
 async def get_bearer(token: Annotated[str | None, Depends(oauth2_scheme)]) -> BearerClaims:
-    # async on purpose: no I/O here, so no hop through the threadpool.
+    # async on purpose: no I/O here, so no hop through the threadpool — except once every
+    # REVOCATION_REFRESH_SECONDS per process, to bring the revocation set up to date.
     if not token:
         raise Unauthorized()
     try:
         claims = tokens.decode_access_token(token)
     except tokens.TokenInvalid:
         raise Unauthorized() from None
-    return BearerClaims(user_id=claims.user_id)
+    if revocations.due():
+        await run_in_threadpool(revocations.refresh)
+    if revocations.is_revoked(claims.session_id):
+        raise Unauthorized()
+    return BearerClaims(user_id=claims.user_id, session_id=claims.session_id)
 
 
 Bearer = Annotated[BearerClaims, Depends(get_bearer)]
 
 
-def check_participant(*, role: str | None, deleted_at: datetime | None) -> None:
-    """What `require_participant` checks, on a caller row a service read itself (None: gone)."""
+def check_participant(
+    *,
+    role: str | None,
+    deleted_at: datetime | None,
+    email_verified_at: datetime | None = None,
+    require_verified: bool = True,
+) -> None:
+    """What `require_verified_participant` checks, on a caller row a service read itself
+    (role None: gone). `require_verified=False` for what unverified participants may do too
+    (edit their profile, block)."""
     if role is None or deleted_at is not None:
         raise Unauthorized()
     if role != Role.participant:
         raise Forbidden(PARTICIPANTS_ONLY)
+    if require_verified and email_verified_at is None:
+        raise Forbidden(EMAIL_NOT_VERIFIED)
 
 
 def get_current_user(session: SessionDep, bearer: Bearer) -> User:
@@ -169,6 +211,14 @@ def require_participant(user: CurrentUser) -> User:
     return user
 
 
+def require_verified_participant(user: CurrentUser) -> User:
+    """A participant whose email address is verified: the one who may take part in matching."""
+    check_participant(
+        role=user.role, deleted_at=user.deleted_at, email_verified_at=user.email_verified_at
+    )
+    return user
+
+
 def require_coordinator(user: CurrentUser) -> User:
     if user.role not in (Role.coordinator, Role.admin):
         raise Forbidden("Only coordinators can do this.")
@@ -182,5 +232,6 @@ def require_admin(user: CurrentUser) -> User:
 
 
 Participant = Annotated[User, Depends(require_participant)]
+VerifiedParticipant = Annotated[User, Depends(require_verified_participant)]
 Coordinator = Annotated[User, Depends(require_coordinator)]
 Admin = Annotated[User, Depends(require_admin)]

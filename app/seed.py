@@ -221,6 +221,7 @@ def seed_participants(count: int, *, seed: int = 2016, batch: int = 2000) -> int
                         "role": Role.participant.value,
                         "side": p["side"],
                         "created_at": now,
+                        "email_verified_at": now,  # demo addresses count as verified
                     }
                     for p in chunk
                 ],
@@ -273,6 +274,7 @@ def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
             name=name,
             role=Role.participant.value,
             side=side,
+            email_verified_at=clock.now(),
         )
         session.add(user)
         session.flush()
@@ -301,7 +303,11 @@ def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
     email, name, regions = DEMO_COORDINATOR
     if email not in existing:
         coordinator = User(
-            email=email, password_hash=password_hash, name=name, role=Role.coordinator.value
+            email=email,
+            password_hash=password_hash,
+            name=name,
+            role=Role.coordinator.value,
+            email_verified_at=clock.now(),
         )
         session.add(coordinator)
         session.flush()

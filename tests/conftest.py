@@ -68,6 +68,7 @@ from app.models import Role  # noqa: E402
 from app.security import hash_password  # noqa: E402
 from app.services.accounts import create_user  # noqa: E402
 from app.services.feature_store import store as feature_store  # noqa: E402
+from app.services.revocation import revocations  # noqa: E402
 
 PASSWORD = "correct-horse-battery"
 API = "/api/v1"
@@ -114,9 +115,11 @@ def _schema() -> Iterator[None]:
 def _clean_database() -> Iterator[None]:
     clock.reset()
     feature_store.clear()
+    revocations.reset()
     yield
     clock.reset()
     feature_store.clear()
+    revocations.reset()
     get_settings.cache_clear()
     engine = get_engine()
     tables = [t.name for t in reversed(SQLModel.metadata.sorted_tables)]
@@ -207,16 +210,54 @@ def login(client: TestClient, email: str, password: str = PASSWORD) -> dict[str,
 _counter = {"n": 0}
 
 
+def mailed_token(
+    email: str, template: str = "verify_email", *, database_url: str | None = None
+) -> str:
+    """The token in the newest mail of this template to this address, from the outbox (of the
+    test database, or of the one at `database_url`)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlalchemy import select
+
+    from app.models import OutboxMail
+
+    engine = get_engine() if database_url is None else create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            mail = session.scalars(
+                select(OutboxMail)
+                .where(OutboxMail.to_address == email, OutboxMail.template == template)
+                .order_by(OutboxMail.id.desc())  # type: ignore[union-attr]
+            ).first()
+            assert mail is not None, f"no {template} mail to {email}"
+            return parse_qs(urlsplit(mail.context["link"]).query)["token"][0]
+    finally:
+        if database_url is not None:
+            engine.dispose()
+
+
+def verify_email(client: Any, email: str, *, database_url: str | None = None) -> None:
+    """Verify the address as its owner does: with the link from the verification mail."""
+    token = mailed_token(email, database_url=database_url)
+    response = client.post(f"{API}/auth/verify-email", json={"token": token})
+    assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 def make_participant(client: TestClient):  # type: ignore[no-untyped-def]
     """Register a participant through the API, optionally with a complete profile.
 
     `make_participant("teacher", place="delft", subjects=[...])` overrides profile fields;
-    `profile=False` leaves the profile out.
+    `profile=False` leaves the profile out; `verified=False` leaves the address unverified.
     """
 
     def _make(
-        side: str = "teacher", *, profile: bool = True, name: str | None = None, **overrides: Any
+        side: str = "teacher",
+        *,
+        profile: bool = True,
+        name: str | None = None,
+        verified: bool = True,
+        **overrides: Any,
     ) -> Person:
         _counter["n"] += 1
         email = f"{side}{_counter['n']}@example.org"
@@ -227,6 +268,8 @@ def make_participant(client: TestClient):  # type: ignore[no-untyped-def]
         )
         assert response.status_code == 201, response.text
         user_id = response.json()["id"]
+        if verified:
+            verify_email(client, email)
         tokens = login(client, email)
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         if profile:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tests.conftest import API, COMPLETE_PROFILE, PASSWORD
+from tests.conftest import API, COMPLETE_PROFILE, PASSWORD, verify_email
 
 T = TypeVar("T")
 
@@ -24,14 +24,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def register_participant(http: httpx.Client, side: str, tag: str) -> dict[str, Any]:
-    """Register, log in and complete a profile over HTTP → {"id", "headers"}."""
+def register_participant(
+    http: httpx.Client, side: str, tag: str, *, database_url: str | None = None
+) -> dict[str, Any]:
+    """Register, verify the address, log in and complete a profile over HTTP → {"id",
+    "headers"}. `database_url`: the server's database, when it is not the test database."""
     email = f"{tag}-{side}@example.org"
     reg = http.post(
         f"{API}/auth/register",
         json={"email": email, "password": PASSWORD, "name": f"{side} {tag}", "side": side},
     )
     assert reg.status_code == 201, reg.text
+    verify_email(http, email, database_url=database_url)
     token = http.post(f"{API}/auth/token", data={"username": email, "password": PASSWORD})
     headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
     put = http.put(f"{API}/me/profile", json=COMPLETE_PROFILE[side], headers=headers)
@@ -87,6 +91,13 @@ def running_server(workers: int = 3, **env: str) -> Iterator[str]:
 
     `env` adds settings for the server's processes (e.g. LIKES_PER_DAY="5").
     """
+    with live_server(env, workers=workers) as base:
+        yield base
+
+
+@contextmanager
+def serve(workers: int, **env: str) -> Iterator[str]:
+    """The same, for the session tests: `serve(3, REFRESH_GRACE_SECONDS="2")`."""
     with live_server(env, workers=workers) as base:
         yield base
 

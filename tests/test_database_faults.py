@@ -127,8 +127,8 @@ def api(cluster: Cluster) -> Iterator[str]:
 
 def test_database_outage_answers_503_and_recovers(cluster: Cluster, api: str) -> None:
     with httpx.Client(base_url=api, timeout=20) as http:
-        teacher = register_participant(http, "teacher", "fault")
-        pro = register_participant(http, "professional", "fault")
+        teacher = register_participant(http, "teacher", "fault", database_url=cluster.url)
+        pro = register_participant(http, "professional", "fault", database_url=cluster.url)
         assert (
             http.post(
                 f"{API}/swipes",

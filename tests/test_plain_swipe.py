@@ -1,4 +1,4 @@
-"""The swipe's one-round-trip path on PostgreSQL (`swiping.try_plain_swipe`, migrations 0006, 0007).
+"""The swipe's one-round-trip path on PostgreSQL (`swiping.try_plain_swipe`, migrations 0006, 0007, 0009).
 
 It may store a swipe only when the general path (`swiping.swipe`) would store it as a plain
 201 without a match; in every other case it must write nothing and leave the answer to the
@@ -153,6 +153,14 @@ def _coordinator_target(client, make_participant, make_staff, me, other):  # typ
     return me, make_staff("coordinator", regions=["rotterdam"]).id
 
 
+def _me_unverified(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
+    return make_participant("teacher", verified=False), other.id
+
+
+def _target_unverified(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
+    return me, make_participant("professional", verified=False).id
+
+
 @pytest.mark.parametrize(
     ("setup", "status"),
     [
@@ -169,6 +177,8 @@ def _coordinator_target(client, make_participant, make_staff, me, other):  # typ
         (_target_deleted, 404),
         (_coordinator, 403),
         (_coordinator_target, 404),
+        (_me_unverified, 403),
+        (_target_unverified, 404),
     ],
     ids=lambda value: value.__name__.strip("_") if callable(value) else str(value),
 )

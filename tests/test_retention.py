@@ -105,3 +105,26 @@ def test_purge_drops_the_like_counts_of_past_days_only(client, db, make_particip
     db.rollback()
     counts = [(d.day, d.likes) for d in db.scalars(select(DailyLikes))]
     assert counts == [(clock.now().date(), 1)]
+
+
+def test_purge_removes_ended_sessions_and_expired_mail_tokens(
+    client: TestClient, make_participant, db
+) -> None:
+    from sqlalchemy import select
+
+    from app.models import AccountToken, LoginSession
+
+    kept = make_participant("teacher")
+    ended = make_participant("professional")
+    assert client.post(f"{API}/auth/logout", headers=ended.headers).status_code == 204
+    clock.advance(timedelta(minutes=32))  # the ended session's access tokens have expired
+    cli(["purge", "--days", "30"])
+    db.rollback()
+    owners = set(db.scalars(select(LoginSession.user_id)))
+    assert owners == {kept.id}  # the session in force stays; the ended one is gone
+    assert db.scalars(select(AccountToken)).all() != []  # used verification tokens, not expired
+    clock.advance(timedelta(days=3))
+    cli(["purge", "--days", "30"])
+    db.rollback()
+    assert db.scalars(select(AccountToken)).all() == []
+    assert set(db.scalars(select(LoginSession.user_id))) == {kept.id}  # refresh token valid

@@ -13,6 +13,10 @@ PUBLIC = {
     ("POST", f"{API}/auth/register"),
     ("POST", f"{API}/auth/token"),
     ("POST", f"{API}/auth/refresh"),
+    # The links from mails: the token in the body is the credential (tests/api/test_mail_flows.py).
+    ("POST", f"{API}/auth/verify-email"),
+    ("POST", f"{API}/auth/password-reset"),
+    ("POST", f"{API}/auth/password-reset/confirm"),
     ("GET", f"{API}/vocabulary"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),

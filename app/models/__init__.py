@@ -7,16 +7,29 @@ from app.models.profiles import FeatureVersion, Profile
 from app.models.ratelimits import RateLimitCounter
 from app.models.swipes import Block, DailyLikes, Swipe
 from app.models.trajectory import Evaluation, Meeting, Plan
-from app.models.users import FORMER_PARTICIPANT, CoordinatorRegion, RefreshToken, Role, Side, User
+from app.models.users import (
+    FORMER_PARTICIPANT,
+    AccountToken,
+    CoordinatorRegion,
+    LoginSession,
+    RefreshToken,
+    RevocationVersion,
+    Role,
+    Side,
+    TokenPurpose,
+    User,
+)
 
 __all__ = [
     "FORMER_PARTICIPANT",
+    "AccountToken",
     "ONGOING",
     "Block",
     "CoordinatorRegion",
     "DailyLikes",
     "Evaluation",
     "FeatureVersion",
+    "LoginSession",
     "MailDigestSlot",
     "Match",
     "MatchOrigin",
@@ -29,8 +42,10 @@ __all__ = [
     "Profile",
     "RateLimitCounter",
     "RefreshToken",
+    "RevocationVersion",
     "Role",
     "Side",
     "Swipe",
+    "TokenPurpose",
     "User",
 ]

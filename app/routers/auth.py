@@ -1,8 +1,8 @@
-"""Accounts: register, log in (OAuth2 password flow), refresh."""
+"""Accounts: register, log in (OAuth2 password flow), refresh, log out."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 
@@ -10,9 +10,19 @@ from app import ratelimit
 from app.db import SessionDep
 from app.errors import Unauthorized
 from app.schemas.common import problem_responses
-from app.schemas.users import RefreshIn, RegisterIn, TokenOut, UserPublic
-from app.security import hash_password_bounded
-from app.services import accounts
+from app.schemas.users import (
+    AcceptedOut,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    RefreshIn,
+    RegisterIn,
+    TokenOut,
+    UserPublic,
+    VerifiedOut,
+    VerifyEmailIn,
+)
+from app.security import Bearer, CurrentUser, hash_password_bounded
+from app.services import account_tokens, accounts, sessions
 
 router = APIRouter(prefix="/auth", tags=["account"])
 
@@ -23,7 +33,10 @@ router = APIRouter(prefix="/auth", tags=["account"])
     response_model=UserPublic,
     summary="Registreren als docent of professional",
     description="Create a participant account. The email is unique regardless of case; "
-    "the password needs at least 10 characters. Staff accounts are never self-registered.",
+    "the password needs at least 10 characters and must not be a common one. A verification "
+    "mail is sent: until its link is used (POST /auth/verify-email) the participant can log "
+    "in and edit their profile, but does not appear in feeds and cannot browse or swipe. "
+    "Staff accounts are never self-registered.",
     responses=problem_responses(409, 422, 429),
 )
 async def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
@@ -40,12 +53,16 @@ async def register(body: RegisterIn, session: SessionDep, request: Request) -> U
     "/token",
     response_model=TokenOut,
     summary="Inloggen (OAuth2 password flow)",
-    description="Form fields `username` (your email) and `password`. Used by the Authorize "
-    "button of /docs. Unknown email and wrong password get the same answer.",
+    description="Form fields `username` (your email) and `password`, and optionally "
+    "`device_name` (shown in GET /me/sessions). Used by the Authorize button of /docs. Unknown "
+    "email and wrong password get the same answer. Every login is a session of its own.",
     responses=problem_responses(401, 422, 429),
 )
 async def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, request: Request
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    request: Request,
+    device_name: Annotated[str | None, Form(max_length=100)] = None,
 ) -> TokenOut:
     """async: a login waiting for a hashing slot holds no thread and no connection."""
     per_account, per_address = ratelimit.login_limits()
@@ -65,7 +82,13 @@ async def token(
         await run_in_threadpool(ratelimit.release, reservation)
         raise
     await run_in_threadpool(ratelimit.release, reservation)  # the right one never counts
-    return await run_in_threadpool(accounts.log_in, session=session, user_id=user_id)
+    return await run_in_threadpool(
+        accounts.log_in,
+        session=session,
+        user_id=user_id,
+        user_agent=request.headers.get("user-agent"),
+        device_name=(device_name or "").strip() or None,
+    )
 
 
 def client_address(request: Request) -> str:
@@ -78,9 +101,132 @@ def client_address(request: Request) -> str:
     "/refresh",
     response_model=TokenOut,
     summary="Nieuwe tokens met een refresh token",
-    description="Trade a refresh token for a new pair. Every refresh token works once; "
-    "presenting a used one revokes all tokens of that login.",
+    description="Trade a refresh token for a new pair. Every refresh token works once: "
+    "presented again within 30 seconds (REFRESH_GRACE_SECONDS) of its use, before the new "
+    "refresh token was used, it answers the same new refresh token (with a fresh access token) "
+    "— safe for retries and racing requests; presented again later, it revokes that whole "
+    "login, access tokens included.",
     responses=problem_responses(401, 422),
 )
 def refresh(body: RefreshIn, session: SessionDep) -> TokenOut:
     return accounts.rotate_refresh_token(session=session, refresh_token=body.refresh_token)
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Uitloggen",
+    description="End this login: its refresh token stops working at once and its access "
+    "tokens within seconds on every server (REVOCATION_REFRESH_SECONDS, default 2). Other "
+    "logins (devices) stay.",
+    responses=problem_responses(401),
+)
+def logout(bearer: Bearer, session: SessionDep) -> Response:
+    revoked = sessions.revoke(session, user_id=bearer.user_id, session_ids=[bearer.session_id])
+    sessions.commit_revocation(session, revoked)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+RESET_ACCEPTED = (
+    "If an account uses this address, we sent it a link to set a new password. "
+    "The link works once, for 30 minutes."
+)
+
+
+@router.post(
+    "/verify-email",
+    response_model=VerifiedOut,
+    summary="E-mailadres bevestigen",
+    description="Use the token from a verification mail (after registration, or for a new "
+    "address: then the change takes effect now and the old address is told). Single use; "
+    "valid 48 hours (EMAIL_VERIFICATION_HOURS). No login needed: the link may be opened on "
+    "another device. 400 for an invalid, expired or used token; failures are limited per "
+    "client address (429).",
+    responses=problem_responses(400, 409, 422, 429),
+)
+def verify_email(body: VerifyEmailIn, session: SessionDep, request: Request) -> VerifiedOut:
+    address = client_address(request)
+    limit = account_tokens.token_failure_limit()
+    # One place of the address's failure budget, taken before the token is tried: a burst
+    # of guesses tries at most that many; a valid token gives its place back.
+    reservation = ratelimit.reserve(limit, address)
+    try:
+        email = account_tokens.verify_email(session=session, token=body.token)
+    except account_tokens.TokenInvalid:
+        session.rollback()
+        raise  # an invalid token keeps its place
+    except BaseException:
+        ratelimit.release(reservation)
+        raise
+    ratelimit.release(reservation)
+    return VerifiedOut(email=email)
+
+
+@router.post(
+    "/verify-email/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AcceptedOut,
+    summary="Bevestigingsmail opnieuw sturen",
+    description="A new verification mail to my address (earlier links keep working until "
+    "they expire). 409 when already verified; at most 5 per hour (429).",
+    responses=problem_responses(401, 409, 429),
+)
+def resend_verification(user: CurrentUser, session: SessionDep) -> AcceptedOut:
+    account_tokens.resend_verification(session=session, user=user)
+    return AcceptedOut(detail="We sent a new verification mail.")
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AcceptedOut,
+    summary="Wachtwoord vergeten",
+    description="Always the same 202, whether or not an account uses the address (the mail "
+    "is prepared after the answer was sent, so the answer takes as long either way). The mail "
+    "carries a single-use link valid 30 minutes (PASSWORD_RESET_MINUTES). Limited per address "
+    "asked for and per client address (429, the same for any address).",
+    responses=problem_responses(422, 429),
+)
+def password_reset(
+    body: PasswordResetIn, request: Request, background: BackgroundTasks
+) -> AcceptedOut:
+    per_account, per_address = account_tokens.password_reset_limits()
+    ratelimit.hit(per_address, client_address(request))
+    email = accounts.normalise_email(str(body.email))
+    ratelimit.hit(per_account, email)
+    background.add_task(account_tokens.request_password_reset, email)
+    return AcceptedOut(detail=RESET_ACCEPTED)
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Nieuw wachtwoord instellen",
+    description="Set a new password with the token from the reset mail (at least 10 "
+    "characters, not a common one). Every session of the account ends, on every server within "
+    "seconds; log in again. 400 for an invalid, expired or used token; failures are limited "
+    "per client address (429).",
+    responses=problem_responses(400, 422, 429),
+)
+def confirm_password_reset(
+    body: PasswordResetConfirmIn, session: SessionDep, request: Request
+) -> Response:
+    address = client_address(request)
+    limit = account_tokens.token_failure_limit()
+    # One place of the address's failure budget, taken before the token is tried: a burst
+    # of guesses tries at most that many; a valid token gives its place back.
+    reservation = ratelimit.reserve(limit, address)
+    try:
+        account_tokens.confirm_password_reset(
+            session=session, token=body.token, new_password=body.new_password
+        )
+    except account_tokens.TokenInvalid:
+        session.rollback()
+        raise  # an invalid token keeps its place
+    except BaseException:
+        ratelimit.release(reservation)
+        raise
+    ratelimit.release(reservation)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -486,4 +486,5 @@ async def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> User
         role=user.role,
         side=None,
         regions=sorted(set(body.regions)) if body.role == "coordinator" else [],
+        email_verified=user.email_verified,
     )

@@ -4,14 +4,24 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from app import clock
 from app.db import SessionDep
+from app.errors import NotFound
 from app.models import Profile
+from app.pagination import PageDep
 from app.schemas.common import problem_responses
 from app.schemas.notifications import NotificationSettingsIn, NotificationSettingsOut
 from app.schemas.profiles import ProfileOwn, ProfilePatch, ProfilePut
-from app.schemas.users import MeOut
-from app.security import CurrentUser, Participant
-from app.services import accounts, mail_preferences
+from app.schemas.users import (
+    AcceptedOut,
+    ChangeEmailIn,
+    ChangePasswordIn,
+    MeOut,
+    SessionOut,
+    SessionPage,
+)
+from app.security import Bearer, CurrentUser, Participant
+from app.services import account_tokens, accounts, credentials, mail_preferences, sessions
 from app.services import profiles as profile_service
 
 router = APIRouter(prefix="/me", tags=["account"])
@@ -34,6 +44,7 @@ def read_me(user: CurrentUser, session: SessionDep) -> MeOut:
         role=user.role,
         side=user.side,
         regions=sorted(regions) if regions else [],
+        email_verified=user.email_verified,
         profile=profile_service.own_profile(profile, user) if profile else None,
     )
 
@@ -116,3 +127,93 @@ def export_me(user: CurrentUser, session: SessionDep) -> dict[str, Any]:
 def delete_me(user: CurrentUser, session: SessionDep) -> Response:
     accounts.erase_account(session=session, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/sessions",
+    response_model=SessionPage,
+    summary="Mijn sessies (ingelogde apparaten)",
+    description="My logins still in force, newest first: when each began and was last used "
+    "(login or token refresh), the user agent and the `device_name` given at login. "
+    "`current` marks the one making this request.",
+    responses=problem_responses(401, 422),
+)
+def list_sessions(
+    user: CurrentUser, bearer: Bearer, session: SessionDep, page: PageDep
+) -> SessionPage:
+    assert user.id is not None
+    rows, next_cursor = sessions.my_sessions(
+        session=session, user_id=user.id, limit=page.limit, cursor=page.cursor
+    )
+    return SessionPage(
+        items=[
+            SessionOut(
+                id=row.id,
+                created_at=clock.as_utc(row.created_at),
+                last_used_at=clock.as_utc(row.last_used_at),
+                user_agent=row.user_agent,
+                device_name=row.device_name,
+                current=row.id == bearer.session_id,
+            )
+            for row in rows
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Een sessie beëindigen",
+    description="Log that device out: its refresh token stops at once, its access tokens "
+    "within seconds on every server. 404 for a session that is not mine or already ended.",
+    responses=problem_responses(401, 404),
+)
+def delete_session(session_id: str, user: CurrentUser, session: SessionDep) -> Response:
+    assert user.id is not None
+    if len(session_id) > 32:
+        raise NotFound()
+    sessions.end_session(session=session, user_id=user.id, session_id=session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Wachtwoord wijzigen",
+    description="Needs the current password (a wrong one is 422 and counts as a failed "
+    "login). The new one: at least 10 characters, not a common password. Every other "
+    "session ends; this one stays.",
+    responses=problem_responses(401, 409, 422, 429),
+)
+def change_password(
+    body: ChangePasswordIn, user: CurrentUser, bearer: Bearer, session: SessionDep
+) -> Response:
+    credentials.change_password(
+        session=session,
+        user=user,
+        current_session_id=bearer.session_id,
+        current=body.current_password,
+        new=body.new_password,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/email",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=AcceptedOut,
+    summary="E-mailadres wijzigen",
+    description="Needs my current password (a wrong one is 422 and counts as a failed login). "
+    "A confirmation link goes to the new address; the change takes effect when it is used "
+    "(POST /auth/verify-email) and the old address is then told. Until then nothing changes. "
+    "409 if the new address is taken.",
+    responses=problem_responses(401, 409, 422, 429),
+)
+def change_email(body: ChangeEmailIn, user: CurrentUser, session: SessionDep) -> AcceptedOut:
+    account_tokens.request_email_change(
+        session=session, user=user, new_email=str(body.new_email), password=body.password
+    )
+    return AcceptedOut(detail="We sent a confirmation link to the new address.")

@@ -9,6 +9,7 @@ from app.schemas.feed import Breakdown
 from app.schemas.matches import MatchStatusLiteral
 from app.schemas.profiles import Contact
 from app.schemas.trajectory import EvaluationOut, ProgressOut
+from app.schemas.users import NewPassword
 
 ParticipantStatus = Literal["no_profile", "incomplete", "looking", "trial", "active", "completed"]
 
@@ -120,7 +121,7 @@ class StaffIn(BaseModel):
     )
 
     email: EmailStr
-    password: str = Field(min_length=10, max_length=256)
+    password: NewPassword
     name: str = Field(min_length=1, max_length=120)
     role: Literal["coordinator", "admin"]
     regions: list[str] = Field(default_factory=list, max_length=20)

@@ -1,12 +1,26 @@
 """Account request and response models."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
+from app.passwords import MAX_LENGTH, MIN_LENGTH, check_new_password
 from app.schemas.profiles import ProfileOwn
 
 SideLiteral = Literal["teacher", "professional"]
+
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
+        description="At least 10 characters, and not one of the most common passwords.",
+    ),
+    AfterValidator(check_new_password),
+]
+# A single-use token from a mail (256 bits, URL-safe base64: 43 characters).
+MailToken = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class RegisterIn(BaseModel):
@@ -23,7 +37,7 @@ class RegisterIn(BaseModel):
     )
 
     email: EmailStr
-    password: str = Field(min_length=10, max_length=256)
+    password: NewPassword
     # Stripped before the length check: a name of only spaces is no name.
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     side: SideLiteral
@@ -36,6 +50,10 @@ class UserPublic(BaseModel):
     role: Literal["participant", "coordinator", "admin"]
     side: SideLiteral | None
     regions: list[str] = Field(default_factory=list, description="Coordinators only.")
+    email_verified: bool = Field(
+        description="Whether the address is verified. Unverified participants may log in and "
+        "edit their profile, but do not appear in feeds and cannot browse the feed or swipe."
+    )
 
 
 class MeOut(UserPublic):
@@ -62,3 +80,76 @@ class TokenOut(BaseModel):
 
 class RefreshIn(BaseModel):
     refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class SessionOut(BaseModel):
+    """One login (device) of mine."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime = Field(description="The login or the last token refresh.")
+    user_agent: str | None
+    device_name: str | None = Field(description="As given at login (`device_name`).")
+    current: bool = Field(description="The session of the access token of this request.")
+
+
+class SessionPage(BaseModel):
+    items: list[SessionOut]
+    next_cursor: str | None
+
+
+class ChangePasswordIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"current_password": "lange-geheime-zin", "new_password": "nog-langere-zin"}
+        }
+    )
+
+    current_password: str = Field(min_length=1, max_length=MAX_LENGTH)
+    new_password: NewPassword
+
+
+class ChangeEmailIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "new_email": "f.elamrani@school.example.org",
+                "password": "lange-geheime-zin",
+            }
+        }
+    )
+
+    new_email: EmailStr
+    password: str = Field(min_length=1, max_length=MAX_LENGTH, description="My current password.")
+
+
+class VerifyEmailIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"example": {"token": "3q2-7wXk..."}})
+
+    token: MailToken
+
+
+class VerifiedOut(BaseModel):
+    email: str = Field(description="The verified address (for an address change: the new one).")
+    email_verified: Literal[True] = True
+
+
+class PasswordResetIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"email": "fatima.elamrani@example.org"}}
+    )
+
+    email: EmailStr
+
+
+class PasswordResetConfirmIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"example": {"token": "3q2-7wXk...", "new_password": "nog-langere-zin"}}
+    )
+
+    token: MailToken
+    new_password: NewPassword
+
+
+class AcceptedOut(BaseModel):
+    detail: str

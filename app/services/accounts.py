@@ -1,5 +1,6 @@
 """Accounts: registration, login, refresh-token rotation, export and erasure (AVG)."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,9 +15,11 @@ from app.db import begin_read, end_transaction, lock_users
 from app.errors import BAD_CREDENTIALS, EMAIL_TAKEN, REFRESH_INVALID, Conflict, Unauthorized
 from app.models import (
     FORMER_PARTICIPANT,
+    AccountToken,
     Block,
     CoordinatorRegion,
     DailyLikes,
+    LoginSession,
     Match,
     Notification,
     NotificationSetting,
@@ -30,7 +33,7 @@ from app.models import (
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import verify_password_bounded
 from app.services import matches as match_service
-from app.services import outbox, trajectory
+from app.services import outbox, sessions, trajectory
 from app.services.feature_store import bump_version
 from app.services.mail_preferences import mail_choices
 
@@ -52,12 +55,16 @@ def create_user(
     role: Role,
     side: str | None = None,
     regions: list[str] | None = None,
+    before_commit: Callable[[Session, User], None] | None = None,
 ) -> User:
     """Create an account (participants register; staff come from the CLI or an admin).
 
     The caller hashes the password before (`security.hash_password_bounded` in a request),
     outside any transaction: hashing here would hold the connection (on SQLite the write
     lock) for the whole hash.
+
+    Staff accounts count as verified (an administrator vouches for the address); a
+    participant's address is verified through the mail sent at registration.
     """
     if find_by_email(session, email) is not None:
         raise Conflict(EMAIL_TAKEN)
@@ -67,6 +74,7 @@ def create_user(
         name=name.strip(),
         role=role.value,
         side=side,
+        email_verified_at=None if role == Role.participant else clock.now(),
     )
     session.add(user)
     try:
@@ -74,6 +82,8 @@ def create_user(
         assert user.id is not None
         for region in sorted(set(regions or [])):
             session.add(CoordinatorRegion(user_id=user.id, region=region))
+        if before_commit is not None:
+            before_commit(session, user)
         session.commit()
     except IntegrityError:  # a concurrent registration with the same email won
         session.rollback()
@@ -83,7 +93,10 @@ def create_user(
 
 
 def register(*, session: Session, body: RegisterIn, password_hash: str) -> User:
-    """Self-registration: always a participant on the chosen side."""
+    """Self-registration: always a participant on the chosen side, with a verification mail
+    (in the same transaction)."""
+    from app.services.account_tokens import send_verification  # it imports this module
+
     return create_user(
         session=session,
         email=str(body.email),
@@ -91,6 +104,7 @@ def register(*, session: Session, body: RegisterIn, password_hash: str) -> User:
         name=body.name,
         role=Role.participant,
         side=body.side,
+        before_commit=send_verification,
     )
 
 
@@ -124,39 +138,69 @@ async def authenticate(*, session: Session, email: str, password: str) -> int:
     return user_id
 
 
-def log_in(*, session: Session, user_id: int) -> TokenOut:
-    """Tokens for a user whose password was just verified (gone meanwhile: 401)."""
+def log_in(
+    *,
+    session: Session,
+    user_id: int,
+    user_agent: str | None = None,
+    device_name: str | None = None,
+) -> TokenOut:
+    """A new session for a user whose password was just verified (gone meanwhile: 401)."""
     user = session.get(User, user_id)
     if user is None or user.is_deleted:
         raise Unauthorized(BAD_CREDENTIALS)
     record_login(session=session, user=user)
-    return issue_tokens(session=session, user=user)
+    return issue_tokens(session=session, user=user, user_agent=user_agent, device_name=device_name)
 
 
-def issue_tokens(*, session: Session, user: User, family: str | None = None) -> TokenOut:
-    """A new access token and a new single-use refresh token (committed)."""
+def issue_tokens(
+    *,
+    session: Session,
+    user: User,
+    user_agent: str | None = None,
+    device_name: str | None = None,
+) -> TokenOut:
+    """A new login session with its access token and first refresh token (committed)."""
     assert user.id is not None
-    access, lifetime = tokens.create_access_token(user.id)
-    refresh, refresh_hash = tokens.new_refresh_token()
-    session.add(
-        RefreshToken(
-            token_hash=refresh_hash,
-            user_id=user.id,
-            family=family or tokens.new_token_family(),
-            expires_at=clock.now() + timedelta(days=get_settings().refresh_token_days),
-        )
+    now = clock.now()
+    login = LoginSession(
+        id=tokens.new_session_id(),
+        user_id=user.id,
+        created_at=now,
+        last_used_at=now,
+        user_agent=(user_agent or None) and user_agent[:255],
+        device_name=device_name,
     )
+    session.add(login)
+    refresh, refresh_hash = tokens.new_refresh_token()
+    session.add(_refresh_row(refresh_hash, user.id, login.id, now))
     session.commit()
+    access, lifetime = tokens.create_access_token(user.id, login.id)
     return TokenOut(access_token=access, refresh_token=refresh, expires_in=lifetime)
+
+
+def _refresh_row(token_hash: str, user_id: int, session_id: str, now: datetime) -> RefreshToken:
+    return RefreshToken(
+        token_hash=token_hash,
+        user_id=user_id,
+        session_id=session_id,
+        created_at=now,
+        expires_at=now + timedelta(days=get_settings().refresh_token_days),
+    )
 
 
 def rotate_refresh_token(*, session: Session, refresh_token: str) -> TokenOut:
     """Trade a refresh token for a new pair; each refresh token works once.
 
-    Using one twice means it leaked: the whole family (every token descended from the same
-    login) is revoked, so the thief's copy stops working too.
+    Its successor is derived from it (`tokens.successor_refresh_token`), so the same token
+    presented again within REFRESH_GRACE_SECONDS of its use, while that successor is still
+    unused, gets the same refresh token again (and a fresh access token of the same login):
+    two requests racing, or a retry after a lost answer, do not log anyone out. Presented
+    again later, or after its successor was used, it has leaked: the whole login is revoked,
+    so the thief's copy stops working too, access tokens included.
     """
     token_hash = tokens.hash_refresh_token(refresh_token)
+    successor, successor_hash = tokens.successor_refresh_token(refresh_token)
     now = clock.now()
     claimed = session.execute(
         update(RefreshToken)
@@ -166,19 +210,47 @@ def rotate_refresh_token(*, session: Session, refresh_token: str) -> TokenOut:
             col(RefreshToken.expires_at) > now,
         )
         .values(used_at=now)
-        .returning(col(RefreshToken.user_id), col(RefreshToken.family))
+        .returning(col(RefreshToken.user_id), col(RefreshToken.session_id))
     ).first()
     if claimed is None:
         stored = session.get(RefreshToken, token_hash)
-        if stored is not None and stored.used_at is not None:
-            session.execute(delete(RefreshToken).where(col(RefreshToken.family) == stored.family))
-            session.commit()
+        if stored is None or stored.used_at is None:  # unknown, or expired unused
+            raise Unauthorized(REFRESH_INVALID)
+        if _within_grace(session, stored, successor_hash, now):
+            user = session.get(User, stored.user_id)
+            if user is None or user.is_deleted:
+                raise Unauthorized(REFRESH_INVALID)
+            access, lifetime = tokens.create_access_token(stored.user_id, stored.session_id)
+            session.rollback()  # nothing was written
+            return TokenOut(access_token=access, refresh_token=successor, expires_in=lifetime)
+        revoked = sessions.revoke(session, user_id=stored.user_id, session_ids=[stored.session_id])
+        sessions.commit_revocation(session, revoked)
         raise Unauthorized(REFRESH_INVALID)
     user = session.get(User, claimed.user_id)
-    if user is None or user.is_deleted:
+    login = session.get(LoginSession, claimed.session_id)
+    if user is None or user.is_deleted or login is None or login.revoked_at is not None:
         session.rollback()
         raise Unauthorized(REFRESH_INVALID)
-    return issue_tokens(session=session, user=user, family=claimed.family)
+    login.last_used_at = now
+    session.add(_refresh_row(successor_hash, claimed.user_id, claimed.session_id, now))
+    session.commit()
+    access, lifetime = tokens.create_access_token(claimed.user_id, claimed.session_id)
+    return TokenOut(access_token=access, refresh_token=successor, expires_in=lifetime)
+
+
+def _within_grace(session: Session, used: RefreshToken, successor_hash: str, now: datetime) -> bool:
+    """A used token presented again soon, by the same login, whose successor is still unused."""
+    assert used.used_at is not None
+    grace = timedelta(seconds=get_settings().refresh_grace_seconds)
+    if clock.as_utc(used.used_at) < now - grace:
+        return False
+    following = session.get(RefreshToken, successor_hash)
+    return (
+        following is not None
+        and following.session_id == used.session_id
+        and following.used_at is None
+        and clock.as_utc(following.expires_at) > now
+    )
 
 
 def _iso(moment: datetime) -> str:
@@ -216,7 +288,22 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
             "side": user.side,
             "created_at": _iso(user.created_at),
             "language": user.language,
+            "email_verified": user.email_verified,
         },
+        "sessions": [
+            {
+                "id": s.id,
+                "created_at": _iso(s.created_at),
+                "last_used_at": _iso(s.last_used_at),
+                "user_agent": s.user_agent,
+                "device_name": s.device_name,
+            }
+            for s in session.scalars(
+                select(LoginSession).where(
+                    col(LoginSession.user_id) == user.id, col(LoginSession.revoked_at).is_(None)
+                )
+            )
+        ],
         "notification_settings": {"mail": mail_choices(session, user.id)},
         "mails": [
             {
@@ -293,6 +380,10 @@ def erase_account(*, session: Session, user: User) -> None:
     )
     session.execute(delete(DailyLikes).where(col(DailyLikes.user_id) == user.id))
     session.execute(delete(RefreshToken).where(col(RefreshToken.user_id) == user.id))
+    # The sessions go too (user agents, device names); their access tokens already fail
+    # everywhere because the account is marked erased.
+    session.execute(delete(LoginSession).where(col(LoginSession.user_id) == user.id))
+    session.execute(delete(AccountToken).where(col(AccountToken.user_id) == user.id))
     session.execute(delete(Notification).where(col(Notification.user_id) == user.id))
     session.execute(delete(CoordinatorRegion).where(col(CoordinatorRegion.user_id) == user.id))
     partner_ids = set()

@@ -13,6 +13,9 @@ ready and brings them up to date at the start of every feed request:
 So a profile changed through another process is seen on the next request: the cache holds
 nothing that the database does not say, only a faster shape of it. The feed also re-checks the
 few profiles on the page it returns.
+
+Only verified participants are ranked: verifying an address touches the profile's
+`updated_at` and bumps the version like any profile change (app/services/account_tokens.py).
 """
 
 import logging
@@ -32,7 +35,7 @@ from sqlmodel import Session, col
 from app import clock
 from app.db import session_scope
 from app.matching.features import Participant, Pool, build_pool
-from app.models import FeatureVersion, Profile
+from app.models import FeatureVersion, Profile, User
 from app.vocabulary import get_vocabulary
 
 log = logging.getLogger("jobtinder")
@@ -144,11 +147,14 @@ class FeatureStore:
         # Plain columns, not ORM objects: a cold start over 50 000 profiles stays quick.
         columns = [getattr(Profile, name) for name in FEATURE_COLUMNS]
         rows = session.execute(
-            select(*columns, col(Profile.updated_at)).where(
+            select(*columns, col(Profile.updated_at))
+            .join(User, col(User.id) == col(Profile.user_id))
+            .where(
                 col(Profile.side) == side,
                 col(Profile.complete),
                 col(Profile.discoverable),
                 col(Profile.place).is_not(None),
+                col(User.email_verified_at).is_not(None),
             )
         ).all()
         # Only the packed arrays are kept; a page's Participant objects are rebuilt from its
@@ -165,16 +171,20 @@ class FeatureStore:
 
     @staticmethod
     def _refresh(session: Session, side: str, features: SideFeatures) -> None:
-        query = select(Profile).where(col(Profile.side) == side)
+        query = (
+            select(Profile, col(User.email_verified_at))
+            .join(User, col(User.id) == col(Profile.user_id))
+            .where(col(Profile.side) == side)
+        )
         if features.latest is not None:
             query = query.where(col(Profile.updated_at) >= features.latest - WATERMARK_MARGIN)
         added: list[Participant] = []
-        for profile in session.scalars(query):
+        for profile, verified_at in session.execute(query):
             updated = clock.as_utc(profile.updated_at)
             if features.latest is None or updated > features.latest:
                 features.latest = updated
             row = features.row_of.get(profile.user_id)
-            if not rankable(profile):
+            if not rankable(profile) or verified_at is None:
                 if row is not None:
                     features.active[row] = False
                 continue

@@ -83,6 +83,7 @@ _VIEWER = (
         col(User.role),
         col(User.side).label("user_side"),
         col(User.deleted_at),
+        col(User.email_verified_at),
         col(Profile.complete),
         _version_of_other_side(col(FeatureVersion.version)).label("version"),
         _version_of_other_side(col(FeatureVersion.deletions)).label("deletions"),
@@ -141,6 +142,7 @@ _PAGE_COLUMNS = (
     ),
     col(User.name),
     col(User.deleted_at),
+    col(User.email_verified_at),
 )
 _PAGE = (
     select(*_PAGE_COLUMNS)
@@ -168,7 +170,11 @@ class _Ranked:
 
 def _plan(me: Any, excluded_ids: Iterable[int], user_id: int, cursor: str | None) -> _Plan:
     """Check the caller (401/403/409/422) and what they may see."""
-    check_participant(role=me.role if me else None, deleted_at=me.deleted_at if me else None)
+    check_participant(
+        role=me.role if me else None,
+        deleted_at=me.deleted_at if me else None,
+        email_verified_at=me.email_verified_at if me else None,
+    )
     assert me is not None
     if not me.complete or not me.place:
         raise Conflict(PROFILE_INCOMPLETE)  # a paused (not discoverable) profile may browse
@@ -214,7 +220,12 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
     items = []
     for position, candidate_id in enumerate(ranked.page_ids):
         profile = found.get(candidate_id)
-        if profile is None or not rankable(profile) or profile.deleted_at is not None:
+        if (
+            profile is None
+            or not rankable(profile)
+            or profile.deleted_at is not None
+            or profile.email_verified_at is None
+        ):
             continue
         candidate = participant_from(profile)
         items.append(

@@ -94,7 +94,7 @@ def _lock_own_profile(session: Session, user: User) -> Profile | None:
     assert user.id is not None
     lock_users(session, [user.id])
     session.refresh(user)
-    check_participant(role=user.role, deleted_at=user.deleted_at)
+    check_participant(role=user.role, deleted_at=user.deleted_at, require_verified=False)
     return session.get(Profile, user.id, populate_existing=True)
 
 

@@ -7,10 +7,12 @@ After RETENTION_DAYS (default 730, two years: long enough for a programme evalua
 - inactive participant accounts (no login for that long, and no ongoing match) are erased as
   by DELETE /me;
 - read notifications of that age are deleted.
-Always: expired refresh tokens, rate-limit counters older than a day, the like counts
-(`DailyLikes`) of past days, and handled mails (sent, merged into a digest, skipped or failed)
-older than MAIL_KEEP_DAYS (90; their unsubscribe links then stop working), with the per-day
-digest slots older than two days.
+Always: expired refresh tokens; login sessions revoked longer ago than an access token lives
+(the revocation set no longer needs them) or without a refresh token left; mailed tokens a
+day past their expiry; rate-limit counters older than a day; the like counts (`DailyLikes`)
+of past days; and handled mails (sent, merged into a digest, skipped or failed) older than
+MAIL_KEEP_DAYS (90; their unsubscribe links then stop working), with the per-day digest
+slots older than two days.
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -21,10 +23,13 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from app import clock, ratelimit
+from app.config import get_settings
 from app.db import lock_users
 from app.models import (
+    AccountToken,
     DailyLikes,
     Evaluation,
+    LoginSession,
     MailDigestSlot,
     Match,
     Meeting,
@@ -36,6 +41,7 @@ from app.models import (
     User,
 )
 from app.services import matches as match_service
+from app.services.revocation import CLOCK_MARGIN
 
 MAIL_KEEP_DAYS = 90
 
@@ -46,6 +52,8 @@ class PurgeReport:
     accounts: int = 0
     notifications: int = 0
     refresh_tokens: int = 0
+    sessions: int = 0
+    account_tokens: int = 0
     rate_limit_counters: int = 0
     daily_like_counts: int = 0
     mails: int = 0
@@ -130,6 +138,27 @@ def purge(*, session: Session, days: int) -> PurgeReport:
     )
     slot_cutoff = (now - timedelta(days=2)).date().isoformat()
     session.execute(delete(MailDigestSlot).where(col(MailDigestSlot.day) < slot_cutoff))
+    revoked_before = now - timedelta(minutes=get_settings().access_token_minutes) - CLOCK_MARGIN
+    has_refresh_token = (
+        select(col(RefreshToken.token_hash))
+        .where(col(RefreshToken.session_id) == col(LoginSession.id))
+        .exists()
+    )
+    report.sessions = _count(
+        session.execute(
+            delete(LoginSession).where(
+                or_(
+                    col(LoginSession.revoked_at) < revoked_before,
+                    and_(col(LoginSession.revoked_at).is_(None), ~has_refresh_token),
+                )
+            )
+        )
+    )
+    report.account_tokens = _count(
+        session.execute(
+            delete(AccountToken).where(col(AccountToken.expires_at) < now - timedelta(days=1))
+        )
+    )
     session.commit()
     report.rate_limit_counters = ratelimit.purge_expired()
     return report

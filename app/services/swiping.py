@@ -78,6 +78,7 @@ class _Party:
     role: str
     side: str | None
     deleted_at: datetime | None
+    email_verified_at: datetime | None
     complete: bool | None  # None: no profile
     discoverable: bool | None
     blocked: bool  # a block between the two, either way (same on both rows)
@@ -105,7 +106,11 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
     now = clock.now()
     parties, state = _lock_and_read(session, user_id, target_id, now)
     me = parties.get(user_id)
-    check_participant(role=me.role if me else None, deleted_at=me.deleted_at if me else None)
+    check_participant(
+        role=me.role if me else None,
+        deleted_at=me.deleted_at if me else None,
+        email_verified_at=me.email_verified_at if me else None,
+    )
     assert me is not None and state is not None
     if state.mine is not None:  # a retry (or a concurrent retry that got here first)
         return _repeat(session, state, decision)
@@ -120,7 +125,12 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
         raise Invalid(
             "You can only swipe participants of the other side.", loc=["body", "target_id"]
         )
-    if not target.complete or not target.discoverable or target.blocked:
+    if (
+        not target.complete
+        or not target.discoverable
+        or target.blocked
+        or target.email_verified_at is None  # unverified: not part of matching yet
+    ):
         raise NotFound()
     if decision == "like":
         _check_daily_likes(state.likes_today, now)
@@ -147,7 +157,7 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
 #
 # Most swipes are a first like or pass on a discoverable participant of the other side that
 # does not complete a match. `try_plain_swipe` records exactly those, on the event loop, with
-# one call of the database function `plain_swipe` (migrations 0006, 0007): it locks both users like
+# one call of the database function `plain_swipe` (migrations 0006, 0007, 0009): it locks both users like
 # `swipe` does, then inserts only when every rule that `swipe` checks is satisfied and the
 # swipe cannot start a match (no like from the target). Anything else — a retry, a refusal, a
 # like that may start a match, SQLite — writes nothing there and is left to `swipe`, which
@@ -244,6 +254,7 @@ _STATE = (
         col(User.role),
         col(User.side),
         col(User.deleted_at),
+        col(User.email_verified_at),
         col(Profile.complete),
         col(Profile.discoverable),
         _blocked_either_way(_ME, _TARGET).label("blocked"),
@@ -291,9 +302,10 @@ def _lock_and_read(
             role=row[1],
             side=row[2],
             deleted_at=row[3],
-            complete=row[4],
-            discoverable=row[5],
-            blocked=bool(row[6]),
+            email_verified_at=row[4],
+            complete=row[5],
+            discoverable=row[6],
+            blocked=bool(row[7]),
         )
         for row in rows
     }
@@ -301,11 +313,11 @@ def _lock_and_read(
         return parties, None
     row = rows[0]
     state = _PairState(
-        mine=row[7],
-        theirs=row[8],
-        likes_today=int(row[9] or 0),
-        match_id=row[10],
-        ongoing=(int(row[11] or 0), int(row[12] or 0)),
+        mine=row[8],
+        theirs=row[9],
+        likes_today=int(row[10] or 0),
+        match_id=row[11],
+        ongoing=(int(row[12] or 0), int(row[13] or 0)),
     )
     return parties, state
 
@@ -370,7 +382,7 @@ def block(*, session: Session, user: User, blocked_id: int) -> bool:
         raise Invalid("You cannot block yourself.", loc=["body", "user_id"])
     lock_users(session, [user.id, blocked_id])
     session.refresh(user)  # an erasure of my account may have committed meanwhile
-    check_participant(role=user.role, deleted_at=user.deleted_at)
+    check_participant(role=user.role, deleted_at=user.deleted_at, require_verified=False)
     other = session.get(User, blocked_id, populate_existing=True)
     if other is None or other.is_deleted or other.role != Role.participant:
         raise NotFound()
