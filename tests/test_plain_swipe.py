@@ -1,4 +1,5 @@
-"""The swipe's one-round-trip path on PostgreSQL (`swiping.try_plain_swipe`, migrations 0006, 0007, 0009).
+"""The swipe's one-round-trip path on PostgreSQL (`swiping.try_plain_swipe`; migrations
+0006, 0007, 0009).
 
 It may store a swipe only when the general path (`swiping.swipe`) would store it as a plain
 201 without a match; in every other case it must write nothing and leave the answer to the
