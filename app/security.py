@@ -10,6 +10,8 @@ round trip.
 
 import asyncio
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -110,6 +112,33 @@ async def _bounded(function: Any, *args: Any) -> Any:
         raise HashingBusy() from None
     try:
         return await run_in_threadpool(function, *args)
+    finally:
+        slots.release()
+
+
+_admission_slots: "WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = (
+    WeakKeyDictionary()
+)
+
+
+@asynccontextmanager
+async def password_request_admission() -> AsyncIterator[None]:
+    """Admit a login or registration to its database steps and hash (same bound and wait as
+    the hashing slots, 429 after the wait). Each such request takes several short
+    connections in turn (counters, credentials, the session); admitting only as many as can
+    hash at once keeps a burst of them from crowding the pool, so unrelated requests keep
+    getting connections. Taken before the hashing slot, never the other way round."""
+    loop = asyncio.get_running_loop()
+    slots = _admission_slots.get(loop)
+    if slots is None:
+        slots = _admission_slots[loop] = asyncio.Semaphore(get_settings().password_hash_concurrency)
+    try:
+        async with asyncio.timeout(get_settings().password_hash_wait_seconds):
+            await slots.acquire()
+    except TimeoutError:
+        raise HashingBusy() from None
+    try:
+        yield
     finally:
         slots.release()
 

@@ -21,7 +21,12 @@ from app.schemas.users import (
     VerifiedOut,
     VerifyEmailIn,
 )
-from app.security import Bearer, CurrentUser, hash_password_bounded
+from app.security import (
+    Bearer,
+    CurrentUser,
+    hash_password_bounded,
+    password_request_admission,
+)
 from app.services import account_tokens, accounts, sessions
 
 router = APIRouter(prefix="/auth", tags=["account"])
@@ -40,12 +45,15 @@ router = APIRouter(prefix="/auth", tags=["account"])
     responses=problem_responses(409, 422, 429),
 )
 async def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
-    await run_in_threadpool(ratelimit.hit, ratelimit.registration_limit(), client_address(request))
-    # Hashed before the database is touched (and also for a taken email: the same cost).
-    password_hash = await hash_password_bounded(body.password)
-    user = await run_in_threadpool(
-        accounts.register, session=session, body=body, password_hash=password_hash
-    )
+    async with password_request_admission():
+        await run_in_threadpool(
+            ratelimit.hit, ratelimit.registration_limit(), client_address(request)
+        )
+        # Hashed before the database is touched (and also for a taken email: the same cost).
+        password_hash = await hash_password_bounded(body.password)
+        user = await run_in_threadpool(
+            accounts.register, session=session, body=body, password_hash=password_hash
+        )
     return UserPublic.model_validate(user, from_attributes=True)
 
 
@@ -64,31 +72,32 @@ async def token(
     request: Request,
     device_name: Annotated[str | None, Form(max_length=100)] = None,
 ) -> TokenOut:
-    """async: a login waiting for a hashing slot holds no thread and no connection."""
-    per_account, per_address = ratelimit.login_limits()
-    await run_in_threadpool(ratelimit.hit, per_address, client_address(request))
-    account = accounts.normalise_email(form.username)
-    # A place in the account's budget of failures, taken before the password is verified: a
-    # burst of guesses in any number of processes verifies at most that many passwords.
-    reservation = await run_in_threadpool(ratelimit.reserve, per_account, account)
-    try:
-        user_id = await accounts.authenticate(
-            session=session, email=account, password=form.password
+    """async: a login waiting for its turn holds no thread and no connection."""
+    async with password_request_admission():
+        per_account, per_address = ratelimit.login_limits()
+        await run_in_threadpool(ratelimit.hit, per_address, client_address(request))
+        account = accounts.normalise_email(form.username)
+        # A place in the account's budget of failures, taken before the password is verified: a
+        # burst of guesses in any number of processes verifies at most that many passwords.
+        reservation = await run_in_threadpool(ratelimit.reserve, per_account, account)
+        try:
+            user_id = await accounts.authenticate(
+                session=session, email=account, password=form.password
+            )
+        except Unauthorized:
+            raise  # a wrong password keeps its place: it counts against the account
+        except Exception:
+            # Not verified (no hashing slot, database trouble): no guess was checked.
+            await run_in_threadpool(ratelimit.release, reservation)
+            raise
+        await run_in_threadpool(ratelimit.release, reservation)  # the right one never counts
+        return await run_in_threadpool(
+            accounts.log_in,
+            session=session,
+            user_id=user_id,
+            user_agent=request.headers.get("user-agent"),
+            device_name=(device_name or "").strip() or None,
         )
-    except Unauthorized:
-        raise  # a wrong password keeps its place: it counts against the account
-    except Exception:
-        # Not verified (no hashing slot, database trouble): no guess was checked.
-        await run_in_threadpool(ratelimit.release, reservation)
-        raise
-    await run_in_threadpool(ratelimit.release, reservation)  # the right one never counts
-    return await run_in_threadpool(
-        accounts.log_in,
-        session=session,
-        user_id=user_id,
-        user_agent=request.headers.get("user-agent"),
-        device_name=(device_name or "").strip() or None,
-    )
 
 
 def client_address(request: Request) -> str:

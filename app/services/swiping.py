@@ -158,10 +158,10 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
 # Most swipes are a first like or pass on a discoverable participant of the other side that
 # does not complete a match. `try_plain_swipe` records exactly those, on the event loop, with
 # one call of the database function `plain_swipe` (migrations 0006, 0007, 0009): it locks
-# both users like `swipe` does, then inserts only when every rule that `swipe` checks is satisfied and the
-# swipe cannot start a match (no like from the target). Anything else — a retry, a refusal, a
-# like that may start a match, SQLite — writes nothing there and is left to `swipe`, which
-# stays the one place that decides what such a request answers.
+# both users like `swipe` does, then inserts only when every rule that `swipe` checks is
+# satisfied and the swipe cannot start a match (no like from the target). Anything else —
+# a retry, a refusal, a like that may start a match, SQLite — writes nothing there and is
+# left to `swipe`, which stays the one place that decides what such a request answers.
 
 _PLAIN_SWIPE = (
     "SELECT plain_swipe(%(me)s::integer, %(target)s::integer, %(decision)s::text, "
