@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.db import get_engine
 from app.models import Block, Match, Notification, Profile, Role, User
+from app.security import hash_password
 from app.services.accounts import create_user
 from tests.conftest import API, PASSWORD
 from tests.live import register_participant, running_server, staggered
@@ -54,7 +55,7 @@ def _coordinator(http: httpx.Client, tag: str) -> dict[str, Any]:
         create_user(
             session=session,
             email=email,
-            password=PASSWORD,
+            password_hash=hash_password(PASSWORD),
             name=f"Coordinator {tag}",
             role=Role.coordinator,
             regions=["rotterdam"],

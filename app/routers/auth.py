@@ -166,6 +166,7 @@ def verify_email(body: VerifyEmailIn, session: SessionDep, request: Request) -> 
         session.rollback()
         raise  # an invalid token keeps its place
     except BaseException:
+        session.rollback()  # SQLite: the counter needs the write lock this request may hold
         ratelimit.release(reservation)
         raise
     ratelimit.release(reservation)
@@ -235,6 +236,7 @@ def confirm_password_reset(
         session.rollback()
         raise  # an invalid token keeps its place
     except BaseException:
+        session.rollback()  # SQLite: the counter needs the write lock this request may hold
         ratelimit.release(reservation)
         raise
     ratelimit.release(reservation)

@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
 from sqlmodel import Session, col
 
 from app import clock
 from app.db import lock_users
-from app.errors import Invalid
+from app.errors import Invalid, Unauthorized
 from app.matching.features import COMPONENTS, MODE_WEIGHTS
 from app.models import CoordinatorRegion, Profile, Role, User
 from app.schemas.profiles import (
@@ -98,6 +99,16 @@ def _lock_own_profile(session: Session, user: User) -> Profile | None:
     return session.get(Profile, user.id, populate_existing=True)
 
 
+def _reread(session: Session, profile: Profile) -> Profile:
+    """The profile as committed; an erasure of the account that committed right after this
+    write took it away: 401, as for any request of an erased account."""
+    try:
+        session.refresh(profile)
+    except InvalidRequestError:
+        raise Unauthorized() from None
+    return profile
+
+
 def put_profile(*, session: Session, user: User, body: ProfilePut) -> Profile:
     """Create or replace my profile (PUT)."""
     assert user.id is not None and user.side is not None
@@ -106,8 +117,7 @@ def put_profile(*, session: Session, user: User, body: ProfilePut) -> Profile:
     session.add(profile)
     bump_version(session, user.side)
     session.commit()
-    session.refresh(profile)
-    return profile
+    return _reread(session, profile)
 
 
 def patch_profile(*, session: Session, user: User, body: ProfilePatch) -> Profile:
@@ -118,8 +128,7 @@ def patch_profile(*, session: Session, user: User, body: ProfilePatch) -> Profil
     session.add(profile)
     bump_version(session, user.side)
     session.commit()
-    session.refresh(profile)
-    return profile
+    return _reread(session, profile)
 
 
 def effective_weights(profile: Profile) -> Weights:
