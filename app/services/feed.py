@@ -111,6 +111,10 @@ def _excluded() -> CompoundSelect[Any]:
     browsed = case((my_side == "teacher", col(Match.professional_id)), else_=col(Match.teacher_id))
     return union_all(
         select(col(Swipe.target_id)).where(col(Swipe.swiper_id) == _ME),
+        # Whoever passed on me can never like me back (until they undo that pass).
+        select(col(Swipe.swiper_id)).where(
+            col(Swipe.target_id) == _ME, col(Swipe.decision) == "pass"
+        ),
         select(col(Block.blocked_id)).where(col(Block.blocker_id) == _ME),
         select(col(Block.blocker_id)).where(col(Block.blocked_id) == _ME),
         select(partner).where(involving(cast(int, _ME))),
@@ -226,7 +230,7 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
             )
         )
     next_cursor = (
-        encode_cursor([float(scores.score[-1]), ranked.page_ids[-1]])
+        encode_cursor([float(ranked.ranking.keys[-1]), ranked.page_ids[-1]])
         if ranked.ranking.more and ranked.page_ids
         else None
     )
@@ -338,7 +342,7 @@ def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
         or not isinstance(position[0], int | float)
         or isinstance(position[0], bool)
         or not isinstance(position[1], int)
-        or not 0 <= position[0] <= 1
+        or not -1 <= position[0] <= 1  # the ordering key: score minus a price in [0, 1]
         or not 0 < position[1] <= MAX_ID
     ):
         raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
