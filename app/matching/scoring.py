@@ -60,6 +60,7 @@ class Scores:
     breakdown: npt.NDArray[np.float64]  # (N, 4): subject, motivation, region, availability
     distance_km: npt.NDArray[np.float64]
     subject_fit: npt.NDArray[np.float64]  # raw relatedness, before a surprise turn-around
+    own: npt.NDArray[np.float64]  # the viewer's one-directional score of each candidate
 
 
 def _popcount(values: npt.NDArray[np.uint64] | npt.NDArray[np.uint16]) -> npt.NDArray[np.int64]:
@@ -194,6 +195,7 @@ def score_pool(viewer: Pool, pool: Pool, dist: npt.NDArray[np.float64] | None = 
         breakdown=np.clip(breakdown, 0.0, 1.0),
         distance_km=dist,
         subject_fit=fit,
+        own=mine,
     )
 
 
@@ -270,4 +272,5 @@ def _subset(scores: Scores, index: npt.NDArray[np.bool_] | npt.NDArray[np.intp])
         breakdown=scores.breakdown[index],
         distance_km=scores.distance_km[index],
         subject_fit=scores.subject_fit[index],
+        own=scores.own[index],
     )

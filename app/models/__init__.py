@@ -2,7 +2,7 @@
 
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
-from app.models.profiles import FeatureVersion, Profile
+from app.models.profiles import CongestionPrice, FeatureVersion, Profile
 from app.models.ratelimits import RateLimitCounter
 from app.models.swipes import Block, Swipe
 from app.models.trajectory import Evaluation, Meeting, Plan
@@ -12,6 +12,7 @@ __all__ = [
     "FORMER_PARTICIPANT",
     "ONGOING",
     "Block",
+    "CongestionPrice",
     "CoordinatorRegion",
     "Evaluation",
     "FeatureVersion",

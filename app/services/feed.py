@@ -40,6 +40,7 @@ from app.security import check_participant
 from app.services.feature_store import (
     FEATURE_COLUMNS,
     SideFeatures,
+    Version,
     participant_from,
     rankable,
     store,
@@ -86,6 +87,7 @@ _VIEWER = (
         col(Profile.complete),
         _version_of_other_side(col(FeatureVersion.version)).label("version"),
         _version_of_other_side(col(FeatureVersion.deletions)).label("deletions"),
+        _version_of_other_side(col(FeatureVersion.prices)).label("prices"),
         *(getattr(Profile, name) for name in FEATURE_COLUMNS),
     )
     .select_from(User)
@@ -159,7 +161,7 @@ class _Plan:
 
     viewer: Participant  # the caller's ranking features
     other_side: str
-    version: tuple[int, int]
+    version: Version
     excluded: list[int]  # user ids, the caller included
     after: tuple[float, int] | None
 
@@ -180,7 +182,7 @@ def _plan(me: Any, excluded_ids: Iterable[int], user_id: int, cursor: str | None
     return _Plan(
         viewer=participant_from(me),
         other_side="professional" if me.user_side == "teacher" else "teacher",
-        version=(int(me.version or 0), int(me.deletions or 0)),
+        version=(int(me.version or 0), int(me.deletions or 0), int(me.prices or 0)),
         excluded=[*excluded_ids, user_id],
         after=after,
     )
@@ -205,6 +207,8 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
         limit=limit,
         after=plan.after,
         decimals=SCORE_DECIMALS,
+        # Read, never computed here: `jobtinder tick` stores the prices (congestion.py).
+        price=features.price if features.priced else None,
     )
     return _Ranked([int(features.pool.ids[row]) for row in ranking.rows], ranking)
 
