@@ -69,6 +69,7 @@ def test_prices_order_varied_scores_by_score_minus_price(client, make_participan
         )
     ]
     plain = {item["profile"]["id"]: item["score"] for item in get_feed(client, teacher)["items"]}
+    assert set(plain) == {p.id for p in pros}
     best_first = sorted(plain, key=lambda i: (-plain[i], i))
     prices = {i: ("professional", 0.15 * (len(best_first) - k)) for k, i in enumerate(best_first)}
     _store_prices(db, prices)
