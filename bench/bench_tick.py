@@ -33,9 +33,15 @@ def main() -> None:
     args = parser.parse_args()
     prepare(args.database_url, args.participants, args.reuse, args.database)
 
+    from sqlalchemy import delete
+
     from app.db import new_session
+    from app.models import CongestionPrice
     from app.services.congestion import compute_prices
 
+    with new_session(write=True) as session:  # a cold start: no stored prices to start from
+        session.execute(delete(CongestionPrice))
+        session.commit()
     before = rss_mb()
     for run in ("cold", "warm"):
         wall, cpu = time.perf_counter(), time.process_time()

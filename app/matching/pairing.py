@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
 from app.matching.features import Pool
-from app.matching.scoring import score_pool
+from app.matching.scoring import _within, score_pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +65,24 @@ def reachable_scores(
     indptr = [0]
     indices: list[npt.NDArray[np.intp]] = []
     data: list[npt.NDArray[np.floating]] = []
+    everyone = np.ones(len(professionals), dtype=bool)
     for row in range(len(teachers)):
-        result = score_pool(teachers.take(np.array([row])), professionals)
-        reach = np.minimum(professionals.max_travel, teachers.max_travel[row])
-        allowed = result.distance_km <= reach
+        # Only the professionals within the teacher's reach are scored (the feed's reach test).
+        cols, dist = _within(
+            professionals,
+            everyone,
+            float(teachers.lat[row]),
+            float(teachers.lon[row]),
+            float(teachers.max_travel[row]),
+        )
+        allowed = dist <= professionals.max_travel[cols]
         banned = forbidden_cols.get(int(teachers.ids[row]))
         if banned:
-            allowed[banned] = False
-        cols = np.flatnonzero(allowed)
+            allowed &= ~np.isin(cols, banned)
+        cols, dist = cols[allowed], dist[allowed]
+        result = score_pool(teachers.take(np.array([row])), professionals.take(cols), dist)
         indices.append(cols)
-        data.append(result.score[cols].astype(dtype))
+        data.append(result.score.astype(dtype))
         indptr.append(indptr[-1] + len(cols))
     shape = (len(teachers), len(professionals))
     if not indices:

@@ -141,7 +141,7 @@ def test_equilibrium_meets_everyones_capacity_and_is_deterministic() -> None:
     assert (first.teacher_price >= 0).all() and (first.professional_price >= 0).all()
     # Warm-started from its own answer, it is done at once, with the same prices.
     warm = congestion.equilibrium(market, warm=(first.teacher_price, first.professional_price))
-    assert warm.sweeps <= 2
+    assert warm.sweeps <= 10 < first.sweeps
     np.testing.assert_allclose(warm.professional_price, first.professional_price, atol=1e-4)
 
 
