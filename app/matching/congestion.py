@@ -11,8 +11,8 @@ score s_xy, with logit noise of scale `temperature`. Its equilibrium matching is
 
 where a_x**2 and b_y**2 are the shares of x and y left unmatched, fixed by everyone's
 capacity of one (a_x**2 + sum_y mu_xy = 1, b_y**2 + sum_x mu_xy = 1). IPFP solves these by
-alternately updating a (rows) and b (columns), each in closed form; it is warm-started from
-the previous prices, so a periodic recomputation takes a few sweeps.
+alternately updating a (rows) and b (columns), each in closed form, warm-started from the
+previous prices.
 
 For one viewer x, ranking candidates by mu_xy is ranking them by
 
@@ -23,11 +23,17 @@ to compete for them: near 0 for someone few others can reach or want, larger for
 strong pairs compete for. As the temperature goes to 0 the prices tend to the dual prices of
 the optimal one-to-one assignment (the pairing `best_pairing` computes).
 
-The deck orders by `score - min(price, MAX_PRICE)` (`ordering_price`): a candidate many
-people want and few can get moves down a little for most viewers. The cap keeps the score the
-main thing; the score, breakdown and reasons shown stay the plain reciprocal ones. With equal
-prices (none computed yet: all 0) the order is the score order. Everything here is
-deterministic: fixed sweeps over fixed arrays, no randomness.
+The deck orders by `score - PRICE_WEIGHT * price` (`ordering_price`; the price clipped to
+[0, 1], so the key stays in [-1, 1] and fits the feed's cursor): a candidate many people
+want and few can get moves down a little for most viewers. What orders is the difference
+between candidates' prices, not their level (most prices are 0.2-0.5; a constant price for
+everyone leaves the order as it is). The score, breakdown and reasons shown stay the plain
+reciprocal ones. With no stored prices (all 0) the order is the score order. Everything here
+is deterministic: fixed sweeps over fixed arrays, no randomness.
+
+IPFP converges slowly at a low temperature (the prices of people with few possible partners
+are only weakly determined), so one computation runs at most `MAX_SWEEPS` sweeps and the next
+one continues from the stored prices: the equilibrium keeps converging from tick to tick.
 
 The constants were chosen with the market simulator (`bench/market.py`, results in
 `bench/README.md`).
