@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import CompoundSelect, delete, func, insert, select, union_all
+from sqlalchemy import CompoundSelect, delete, func, insert, select, text, union_all
 from sqlmodel import Session, col
 
 from app import clock
@@ -26,6 +26,8 @@ from app.matching.pairing import reachable_scores
 from app.models import Block, CongestionPrice, Match, Swipe
 from app.services.feature_store import FeatureStore, bump_prices
 from app.services.matches import ongoing_clause
+
+PRICES_LOCK = 0x6A74_1901  # the transaction-level advisory lock that serialises price writes
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,10 @@ def compute_prices(*, session: Session) -> PriceReport:
         for uid, price in zip(ids, prices, strict=True)
     ]
     begin_write(session)
+    if session.get_bind().dialect.name == "postgresql":
+        # Two ticks at once: the second waits here, then replaces what the first stored
+        # (SQLite's write lock, taken by begin_write, does the same there).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PRICES_LOCK})
     session.execute(delete(CongestionPrice))
     if rows:
         session.execute(insert(CongestionPrice), rows)

@@ -112,3 +112,33 @@ def test_tick_stores_prices_for_the_free_market_only(client, make_participant, d
     jobtinder(["tick"])  # again: replaces, never duplicates
     again = dict(db.execute(select(col(CongestionPrice.user_id), col(CongestionPrice.price))).all())
     assert set(again) == set(stored)
+
+
+def test_two_ticks_at_the_same_moment_both_succeed(client, make_participant, db):
+    import threading
+
+    from app.db import new_session
+    from app.services.congestion import compute_prices
+
+    people = [make_participant(side) for side in ("teacher", "professional") * 6]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def tick() -> None:
+        try:
+            with new_session() as session:
+                barrier.wait()
+                compute_prices(session=session)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    for _ in range(3):
+        threads = [threading.Thread(target=tick) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    db.commit()
+    stored = set(db.scalars(select(col(CongestionPrice.user_id))))
+    assert stored == {p.id for p in people}
