@@ -107,11 +107,19 @@ def _seed(args: argparse.Namespace) -> None:
 
 def _tick() -> None:
     from app.db import new_session
+    from app.services.congestion import compute_prices
     from app.services.time_events import tick
 
     with new_session(write=True) as session:
         result = tick(session=session)
     print(f"completed {result.completed} match(es), sent {result.notified} notification(s)")
+    with new_session() as session:  # reads, computes, then takes the write lock to store
+        prices = compute_prices(session=session)
+    print(
+        f"stored congestion prices for {prices.teachers} teacher(s) and "
+        f"{prices.professionals} professional(s) ({prices.pairs} possible pairs, "
+        f"{prices.sweeps} sweep(s))"
+    )
 
 
 def _purge(args: argparse.Namespace) -> None:
@@ -165,7 +173,8 @@ def main(argv: list[str] | None = None) -> None:
 
     sub.add_parser(
         "tick",
-        help="store completions and send due reminders (idempotent; optional, e.g. hourly cron)",
+        help="store completions, send due reminders and recompute the deck's congestion "
+        "prices (idempotent; e.g. hourly cron)",
     )
 
     purge = sub.add_parser(

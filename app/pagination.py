@@ -50,13 +50,6 @@ def cursor_id(value: Any) -> int:
     return value
 
 
-def cursor_score(value: Any) -> float:
-    """A feed score: a finite number in [0, 1] (JSON's NaN and Infinity are refused)."""
-    if type(value) not in (int, float) or not 0 <= value <= 1:  # NaN fails the comparison
-        raise ValueError
-    return float(value)
-
-
 def cursor_date(value: Any) -> date:
     """A calendar date written YYYY-MM-DD, within MIN_DATE..MAX_DATE."""
     if type(value) is not str or len(value) != 10:
@@ -85,7 +78,17 @@ class CursorShape:
 
 
 BY_ID = CursorShape(cursor_id)  # lists ordered by id: matches, notifications, coordinator lists
-BY_SCORE = CursorShape(cursor_score, cursor_id)  # the feed: score descending, then id
+
+
+def cursor_order_key(value: Any) -> float:
+    """The feed's ordering key: a finite number in [-1, 1] (a score minus a congestion price,
+    both in [0, 1]; JSON's NaN and Infinity are refused)."""
+    if type(value) not in (int, float) or not -1 <= value <= 1:  # NaN fails the comparison
+        raise ValueError
+    return float(value)
+
+
+BY_ORDER_KEY = CursorShape(cursor_order_key, cursor_id)  # the feed: ordering key, then id
 BY_DATE = CursorShape(cursor_date, cursor_id)  # meetings: newest date first, then id
 
 

@@ -3,11 +3,12 @@
     .venv/bin/python bench/bench_feed_request.py --participants 100000 \
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test] [--requests 200]
 
-Creates (or re-uses, with --reuse) the database `jobtinder_bench` on that server, migrates it,
-seeds N participants with `jobtinder seed`, then calls GET /api/v1/feed?limit=20 as many
-different teachers through the ASGI app (no network), started with its lifespan as a server
-starts it, and prints the startup time (which loads the per-process feature store), median /
-p95 / p99 of the requests, and peak RSS.
+Creates (or re-uses, with --reuse) the database `jobtinder_bench` (or --database) on that
+server, migrates it, seeds N participants with `jobtinder seed`, then calls
+GET /api/v1/feed?limit=20 as many different teachers through the ASGI app (no network),
+started with its lifespan as a server starts it, and prints the startup time (which loads
+the per-process feature store), median / p95 / p99 of the requests, and peak RSS. `--tick`
+runs `jobtinder tick` first, so the feed orders by stored congestion prices.
 """
 
 import argparse
@@ -24,14 +25,14 @@ from sqlalchemy import create_engine, make_url, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def prepare(url: str, participants: int, reuse: bool) -> str:
+def prepare(url: str, participants: int, reuse: bool, database: str = "jobtinder_bench") -> str:
     parsed = make_url(url).set(drivername="postgresql+psycopg")
-    target = parsed.set(database="jobtinder_bench")
+    target = parsed.set(database=database)
     if not reuse:
         admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text('DROP DATABASE IF EXISTS "jobtinder_bench" WITH (FORCE)'))
-            conn.execute(text('CREATE DATABASE "jobtinder_bench"'))
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
         admin.dispose()
     os.environ["DATABASE_URL"] = target.render_as_string(hide_password=False)
     if not reuse:
@@ -66,8 +67,15 @@ def main() -> None:
     )
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database")
+    parser.add_argument("--database", default="jobtinder_bench", help="database to (re)create")
+    parser.add_argument(
+        "--tick", action="store_true", help="run `jobtinder tick` first (stores congestion prices)"
+    )
     args = parser.parse_args()
-    prepare(args.database_url, args.participants, args.reuse)
+    prepare(args.database_url, args.participants, args.reuse, args.database)
+    if args.tick:
+        root = Path(__file__).resolve().parent.parent
+        subprocess.run([sys.executable, "-m", "app.cli", "tick"], check=True, cwd=root)
 
     from fastapi.testclient import TestClient
     from sqlalchemy import select

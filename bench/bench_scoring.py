@@ -17,6 +17,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.matching.congestion import ordering_price  # noqa: E402
 from app.matching.features import Participant, Pool, build_pool  # noqa: E402
 from app.matching.pairing import best_pairing  # noqa: E402
 from app.matching.scoring import rank_page  # noqa: E402
@@ -75,19 +76,28 @@ def main() -> None:
     rng = random.Random(7)
     print(f"numpy {np.__version__}")
     print("feed ranking (one viewer vs pool: travel filter, score, top 20 of the page)")
-    print(f"{'pool':>8} {'median ms':>10} {'p95 ms':>8} {'features MB':>12}")
+    print(
+        f"{'pool':>8} {'median ms':>10} {'p95 ms':>8} {'features MB':>12}"
+        f" {'with prices: median ms':>23} {'p95 ms':>8}"
+    )
     for size in args.sizes:
         pool = build_pool(synthetic(size, "professional", rng))
         viewers = [build_pool([p]) for p in synthetic(args.repeat, "teacher", rng)]
         eligible = np.ones(len(pool), dtype=bool)
-        times = []
-        for viewer in viewers:
+        # Congestion prices as the feature store holds them (a share of each stored price).
+        price = ordering_price(np.random.default_rng(7).random(len(pool)) * 0.4)
+        times, priced = [], []
+        for viewer in viewers:  # interleaved, so both see the same machine
             start = time.perf_counter()
             rank_page(viewer, pool, eligible, limit=20)
             times.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            rank_page(viewer, pool, eligible, limit=20, price=price)
+            priced.append((time.perf_counter() - start) * 1000)
         print(
             f"{size:>8} {statistics.median(times):>10.2f} {pct(times, 0.95):>8.2f}"
             f" {nbytes(pool) / 1e6:>12.1f}"
+            f" {statistics.median(priced):>23.2f} {pct(priced, 0.95):>8.2f}"
         )
     print("coordinator pairing (teachers x professionals of one region)")
     for size in args.pairing:

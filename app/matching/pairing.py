@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
 
 from app.matching.features import Pool
-from app.matching.scoring import score_pool
+from app.matching.scoring import _within, score_pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,52 @@ def score_matrix(
         breakdown[row] = result.breakdown
         distance[row] = result.distance_km
     return scores, breakdown, distance
+
+
+def reachable_scores(
+    teachers: Pool,
+    professionals: Pool,
+    forbidden: set[tuple[int, int]] | None = None,
+    *,
+    dtype: type[np.floating] = np.float64,
+) -> "sp.csr_matrix":
+    """Reciprocal scores of the pairs that can become a match, as a sparse T × P matrix:
+    within both travel limits (the rule of `score_matrix` and the feed) and not forbidden.
+    Stored entries are the possible pairs (a score of 0 stays an explicit entry)."""
+    forbidden_cols: dict[int, list[int]] = {}
+    if forbidden:
+        p_index = {int(uid): j for j, uid in enumerate(professionals.ids)}
+        for teacher_id, professional_id in forbidden:
+            if professional_id in p_index:
+                forbidden_cols.setdefault(teacher_id, []).append(p_index[professional_id])
+    indptr = [0]
+    indices: list[npt.NDArray[np.intp]] = []
+    data: list[npt.NDArray[np.floating]] = []
+    everyone = np.ones(len(professionals), dtype=bool)
+    for row in range(len(teachers)):
+        # Only the professionals within the teacher's reach are scored (the feed's reach test).
+        cols, dist = _within(
+            professionals,
+            everyone,
+            float(teachers.lat[row]),
+            float(teachers.lon[row]),
+            float(teachers.max_travel[row]),
+        )
+        allowed = dist <= professionals.max_travel[cols]
+        banned = forbidden_cols.get(int(teachers.ids[row]))
+        if banned:
+            allowed &= ~np.isin(cols, banned)
+        cols, dist = cols[allowed], dist[allowed]
+        result = score_pool(teachers.take(np.array([row])), professionals.take(cols), dist)
+        indices.append(cols)
+        data.append(result.score.astype(dtype))
+        indptr.append(indptr[-1] + len(cols))
+    shape = (len(teachers), len(professionals))
+    if not indices:
+        return sp.csr_matrix(shape, dtype=dtype)
+    return sp.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), np.array(indptr)), shape=shape
+    )
 
 
 def best_pairing(

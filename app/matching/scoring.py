@@ -60,6 +60,7 @@ class Scores:
     breakdown: npt.NDArray[np.float64]  # (N, 4): subject, motivation, region, availability
     distance_km: npt.NDArray[np.float64]
     subject_fit: npt.NDArray[np.float64]  # raw relatedness, before a surprise turn-around
+    own: npt.NDArray[np.float64]  # the viewer's one-directional score of each candidate
 
 
 def _popcount(values: npt.NDArray[np.uint64] | npt.NDArray[np.uint16]) -> npt.NDArray[np.int64]:
@@ -194,6 +195,7 @@ def score_pool(viewer: Pool, pool: Pool, dist: npt.NDArray[np.float64] | None = 
         breakdown=np.clip(breakdown, 0.0, 1.0),
         distance_km=dist,
         subject_fit=fit,
+        own=mine,
     )
 
 
@@ -207,8 +209,9 @@ class Ranked:
     """One page of a viewer's ranking: pool rows best first, with their scores."""
 
     rows: npt.NDArray[np.intp]  # rows of the pool, in feed order
-    scores: Scores  # aligned with `rows`
+    scores: Scores  # aligned with `rows`; `score` is the plain reciprocal score (rounded)
     more: bool  # further candidates follow this page
+    keys: npt.NDArray[np.float64]  # the ordering key of each row (score - price, rounded)
 
 
 def rank_page(
@@ -219,9 +222,17 @@ def rank_page(
     limit: int,
     after: tuple[float, int] | None = None,
     decimals: int = 6,
+    price: npt.NDArray[np.float64] | None = None,
+    both_limits: bool = True,
 ) -> Ranked:
-    """The viewer's next page: eligible rows within the viewer's travel distance, by score
-    descending then id ascending, strictly after the `after` (score, id) position.
+    """The viewer's next page: eligible rows within reach, by ordering key descending then id
+    ascending, strictly after the `after` (key, id) position.
+
+    Within reach means within the viewer's `max_travel_km` and, with `both_limits` (the
+    feed's rule, the one `best_pairing` uses), within the candidate's own too: someone whose
+    deck never shows me cannot become a match. The ordering key is the reciprocal score minus
+    the candidate's congestion `price` (one per pool row, see `app.matching.congestion`;
+    none: the key is the score). The scores returned are the plain reciprocal ones.
 
     Distance is computed for the whole pool (cheap) so that only candidates within reach are
     scored, and only the page's top is sorted.
@@ -229,26 +240,30 @@ def rank_page(
     rows, dist = _within(
         pool, eligible, float(viewer.lat[0]), float(viewer.lon[0]), float(viewer.max_travel[0])
     )
+    if both_limits:
+        mutual = dist <= pool.max_travel[rows]
+        rows, dist = rows[mutual], dist[mutual]
     scores = score_pool(viewer, pool.take(rows), dist)
     rounded = np.round(scores.score, decimals)
+    keys = rounded if price is None else np.round(scores.score - price[rows], decimals)
     ids = pool.ids[rows]
     if after is not None:
-        after_score, after_id = after
-        keep = (rounded < after_score) | ((rounded == after_score) & (ids > after_id))
-        rows, rounded, ids = rows[keep], rounded[keep], ids[keep]
+        after_key, after_id = after
+        keep = (keys < after_key) | ((keys == after_key) & (ids > after_id))
+        rows, rounded, keys, ids = rows[keep], rounded[keep], keys[keep], ids[keep]
         scores = _subset(scores, keep)
     if len(rows) > limit + 1:
-        # Everything scoring at least the (limit+1)-th best, ties included, then a full sort.
-        threshold = np.partition(rounded, len(rounded) - (limit + 1))[len(rounded) - (limit + 1)]
-        top = rounded >= threshold
-        rows, rounded, ids = rows[top], rounded[top], ids[top]
+        # Everything keyed at least the (limit+1)-th best, ties included, then a full sort.
+        threshold = np.partition(keys, len(keys) - (limit + 1))[len(keys) - (limit + 1)]
+        top = keys >= threshold
+        rows, rounded, keys, ids = rows[top], rounded[top], keys[top], ids[top]
         scores = _subset(scores, top)
-    order = np.lexsort((ids, -rounded))
+    order = np.lexsort((ids, -keys))
     more = len(order) > limit
     order = order[:limit]
     scores = _subset(scores, order)
     scores.score = rounded[order]
-    return Ranked(rows=rows[order], scores=scores, more=more)
+    return Ranked(rows=rows[order], scores=scores, more=more, keys=keys[order])
 
 
 def _subset(scores: Scores, index: npt.NDArray[np.bool_] | npt.NDArray[np.intp]) -> Scores:
@@ -257,4 +272,5 @@ def _subset(scores: Scores, index: npt.NDArray[np.bool_] | npt.NDArray[np.intp])
         breakdown=scores.breakdown[index],
         distance_km=scores.distance_km[index],
         subject_fit=scores.subject_fit[index],
+        own=scores.own[index],
     )

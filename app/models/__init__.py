@@ -3,7 +3,7 @@
 from app.models.mail import MailDigestSlot, NotificationSetting, OutboxMail
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
-from app.models.profiles import FeatureVersion, Profile
+from app.models.profiles import CongestionPrice, FeatureVersion, Profile
 from app.models.ratelimits import RateLimitCounter
 from app.models.swipes import Block, DailyLikes, Swipe
 from app.models.trajectory import Evaluation, Meeting, Plan
@@ -25,6 +25,7 @@ __all__ = [
     "AccountToken",
     "ONGOING",
     "Block",
+    "CongestionPrice",
     "CoordinatorRegion",
     "DailyLikes",
     "Evaluation",

@@ -65,3 +65,21 @@ class FeatureVersion(SQLModel, table=True):
     side: str = Field(primary_key=True, max_length=16)
     version: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     deletions: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    # Bumped by `jobtinder tick` whenever it stores new congestion prices for the side.
+    prices: int = Field(
+        default=0, sa_column=Column(BigInteger, nullable=False, default=0, server_default="0")
+    )
+
+
+class CongestionPrice(SQLModel, table=True):
+    """How contested a free participant is (see app/matching/congestion.py): computed by
+    `jobtinder tick`, loaded into every process's feature store, only read by the feed."""
+
+    __tablename__ = "congestion_prices"
+
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    side: str = Field(max_length=16, index=True)
+    price: float
+    computed_at: datetime = created_at_field()

@@ -21,11 +21,15 @@ router = APIRouter(tags=["feed"])
     "/feed",
     response_model=FeedPageOut,
     summary="Mijn swipe-stapel",
-    description="Complete, discoverable profiles of the other side, best match first, each "
-    "with a score in [0, 1], its breakdown (vakinhoud, motivatie, regio, beschikbaarheid) and "
-    "short Dutch reasons. Never shows: myself, anyone I swiped, blocked or was matched with, "
-    "anyone at their ongoing-match limit, anyone beyond my max_travel_km. 409 while my own "
-    "profile is incomplete.",
+    description="Complete, discoverable profiles of the other side, each with a score in "
+    "[0, 1], its breakdown (vakinhoud, motivatie, regio, beschikbaarheid) and short Dutch "
+    "reasons. Never shows: myself, anyone I swiped, blocked or was matched with, anyone at "
+    "their ongoing-match limit, anyone beyond my max_travel_km, anyone whose own "
+    "max_travel_km excludes me, and anyone who passed on me (until they undo that pass) - "
+    "cards that can never become a match. Ordered best first by the score adjusted for how "
+    "contested each candidate is (a congestion price `jobtinder tick` computes; without "
+    "one, by the score itself); the score, breakdown and reasons shown are the plain "
+    "reciprocal ones. 409 while my own profile is incomplete.",
     responses=problem_responses(401, 403, 409, 422),
 )
 async def read_feed(bearer: Bearer, request: Request, page: PageDep) -> Response:

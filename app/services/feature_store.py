@@ -8,7 +8,11 @@ ready and brings them up to date at the start of every feed request:
 2. unchanged → use the arrays as they are;
 3. changed → re-read only profiles updated since the last watermark (minus a safety margin for
    transactions that committed late), and overwrite, add or deactivate their rows;
-4. a profile was deleted (an account erased) → rebuild from scratch.
+4. a profile was deleted (an account erased) → rebuild from scratch;
+5. `jobtinder tick` stored new congestion prices (the row's `prices` counter moved) → re-read
+   the side's prices (one indexed read of `congestion_prices`) into `SideFeatures.price`.
+   Prices are never computed here or on the feed's path, only read; a profile without a
+   stored price (new since the last tick) has price 0.
 
 So a profile changed through another process is seen on the next request: the cache holds
 nothing that the database does not say, only a faster shape of it. The feed also re-checks the
@@ -34,8 +38,9 @@ from sqlmodel import Session, col
 
 from app import clock
 from app.db import session_scope
+from app.matching.congestion import ordering_price
 from app.matching.features import Participant, Pool, build_pool
-from app.models import FeatureVersion, Profile, User
+from app.models import CongestionPrice, FeatureVersion, Profile, User
 from app.vocabulary import get_vocabulary
 
 log = logging.getLogger("jobtinder")
@@ -91,6 +96,9 @@ def rankable(profile: Profile | Any) -> bool:
     return bool(profile.complete and profile.discoverable and profile.place)
 
 
+Version = tuple[int, int, int]  # a side's feature_versions row: (version, deletions, prices)
+
+
 @dataclass
 class SideFeatures:
     """The features of one side (teachers or professionals) as packed arrays."""
@@ -98,7 +106,11 @@ class SideFeatures:
     pool: Pool
     active: npt.NDArray[np.bool_]
     row_of: dict[int, int]
-    version: tuple[int, int] = (0, 0)  # (changes, deletions) as last seen
+    # What the deck subtracts from each row's score to order it (`ordering_price`), 0 without
+    # a stored congestion price.
+    price: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    priced: bool = False  # some row has a price (else the deck orders by the score alone)
+    version: Version = (0, 0, 0)  # (changes, deletions, prices) as last seen
     latest: datetime | None = None  # newest updated_at among the rows read
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -112,34 +124,39 @@ class FeatureStore:
         with self._lock:
             self._sides.clear()
 
-    def current(self, side: str, version: tuple[int, int]) -> SideFeatures | None:
+    def current(self, side: str, version: Version) -> SideFeatures | None:
         """The side's features if they are at this version already (no I/O); else None."""
         features = self._sides.get(side)
         return features if features is not None and _covers(features.version, version) else None
 
-    def side(
-        self, session: Session, side: str, *, version: tuple[int, int] | None = None
-    ) -> SideFeatures:
+    def side(self, session: Session, side: str, *, version: Version | None = None) -> SideFeatures:
         """The side's features, brought up to date with the database.
 
-        `version`: the side's (version, deletions) when the caller has just read them in a
-        query of its own (saves the feed a round trip); read here otherwise.
+        `version`: the side's (version, deletions, prices) when the caller has just read them
+        in a query of its own (saves the feed a round trip); read here otherwise.
         """
         if version is None:
             stamp = session.get(FeatureVersion, side)
-            version = (stamp.version, stamp.deletions) if stamp else (0, 0)
+            version = (stamp.version, stamp.deletions, stamp.prices) if stamp else (0, 0, 0)
         with self._lock:
             current = self._sides.get(side)
             if current is None or current.version[1] < version[1]:
                 # First use, or a profile was deleted (an erased account): start afresh.
                 current = self._load_all(session, side)
+                _load_prices(session, side, current)
                 current.version = version
                 self._sides[side] = current
                 return current
         with current.lock:
-            if not _covers(current.version, version):
+            if current.version[0] < version[0]:
                 self._refresh(session, side, current)
-                current.version = version
+            if current.version[2] < version[2]:
+                _load_prices(session, side, current)
+            current.version = (
+                max(current.version[0], version[0]),
+                max(current.version[1], version[1]),
+                max(current.version[2], version[2]),
+            )
         return current
 
     @staticmethod
@@ -204,17 +221,47 @@ class FeatureStore:
                 }
             )
             features.active = np.concatenate((features.active, np.ones(len(added), dtype=bool)))
+            features.price = np.concatenate((features.price, np.zeros(len(added))))
             for offset, participant in enumerate(added):
                 features.row_of[participant.user_id] = start + offset
 
 
-def _covers(have: tuple[int, int], wanted: tuple[int, int]) -> bool:
+def _covers(have: Version, wanted: Version) -> bool:
     """Features stamped `have` are as fresh as a caller who read `wanted` needs.
 
-    Every change, deletions included, bumps the first number, so it only grows: features
-    that another request already brought further along are current for this one too.
+    Every change, deletions included, bumps the first number, and every stored set of prices
+    the third; both only grow: features that another request already brought further along
+    are current for this one too.
     """
-    return have[0] >= wanted[0]
+    return have[0] >= wanted[0] and have[2] >= wanted[2]
+
+
+def _load_prices(session: Session, side: str, features: SideFeatures) -> None:
+    """The side's stored congestion prices, aligned with the pool's rows (0 where none)."""
+    price = np.zeros(len(features.pool))
+    row_of = features.row_of
+    for user_id, value in session.execute(
+        select(col(CongestionPrice.user_id), col(CongestionPrice.price)).where(
+            col(CongestionPrice.side) == side
+        )
+    ):
+        row = row_of.get(user_id)
+        if row is not None:
+            price[row] = value
+    features.price = ordering_price(price)
+    features.priced = bool(features.price.any())
+
+
+def bump_prices(session: Session, side: str) -> None:
+    """Record, in the caller's transaction, that the side's congestion prices were stored."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(FeatureVersion).values(side=side, version=0, deletions=0, prices=1)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["side"], set_={"prices": col(FeatureVersion.prices) + 1}
+        )
+    )
 
 
 def bump_version(session: Session, side: str, *, deletion: bool = False) -> None:

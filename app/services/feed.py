@@ -35,11 +35,12 @@ from app.matching import explain
 from app.matching.features import Participant, Pool, build_pool
 from app.matching.scoring import Ranked, rank_page
 from app.models import Block, FeatureVersion, Match, Profile, Swipe, User
-from app.pagination import BY_SCORE, encode_cursor
+from app.pagination import BY_ORDER_KEY, encode_cursor
 from app.security import check_participant
 from app.services.feature_store import (
     FEATURE_COLUMNS,
     SideFeatures,
+    Version,
     participant_from,
     rankable,
     store,
@@ -87,6 +88,7 @@ _VIEWER = (
         col(Profile.complete),
         _version_of_other_side(col(FeatureVersion.version)).label("version"),
         _version_of_other_side(col(FeatureVersion.deletions)).label("deletions"),
+        _version_of_other_side(col(FeatureVersion.prices)).label("prices"),
         *(getattr(Profile, name) for name in FEATURE_COLUMNS),
     )
     .select_from(User)
@@ -112,6 +114,10 @@ def _excluded() -> CompoundSelect[Any]:
     browsed = case((my_side == "teacher", col(Match.professional_id)), else_=col(Match.teacher_id))
     return union_all(
         select(col(Swipe.target_id)).where(col(Swipe.swiper_id) == _ME),
+        # Whoever passed on me can never like me back (until they undo that pass).
+        select(col(Swipe.swiper_id)).where(
+            col(Swipe.target_id) == _ME, col(Swipe.decision) == "pass"
+        ),
         select(col(Block.blocked_id)).where(col(Block.blocker_id) == _ME),
         select(col(Block.blocker_id)).where(col(Block.blocked_id) == _ME),
         select(partner).where(involving(cast(int, _ME))),
@@ -157,7 +163,7 @@ class _Plan:
 
     viewer: Participant  # the caller's ranking features
     other_side: str
-    version: tuple[int, int]
+    version: Version
     excluded: list[int]  # user ids, the caller included
     after: tuple[float, int] | None
 
@@ -182,7 +188,7 @@ def _plan(me: Any, excluded_ids: Iterable[int], user_id: int, cursor: str | None
     return _Plan(
         viewer=participant_from(me),
         other_side="professional" if me.user_side == "teacher" else "teacher",
-        version=(int(me.version or 0), int(me.deletions or 0)),
+        version=(int(me.version or 0), int(me.deletions or 0), int(me.prices or 0)),
         excluded=[*excluded_ids, user_id],
         after=after,
     )
@@ -207,6 +213,8 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
         limit=limit,
         after=plan.after,
         decimals=SCORE_DECIMALS,
+        # Read, never computed here: `jobtinder tick` stores the prices (congestion.py).
+        price=features.price if features.priced else None,
     )
     return _Ranked([int(features.pool.ids[row]) for row in ranking.rows], ranking)
 
@@ -237,7 +245,7 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
             )
         )
     next_cursor = (
-        encode_cursor([float(scores.score[-1]), ranked.page_ids[-1]])
+        encode_cursor([float(ranked.ranking.keys[-1]), ranked.page_ids[-1]])
         if ranked.ranking.more and ranked.page_ids
         else None
     )
@@ -343,5 +351,5 @@ def _bring_store_up_to_date(plan: _Plan) -> SideFeatures:
 def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
     if cursor is None:
         return None
-    score, after_id = BY_SCORE.decode(cursor)
-    return score, after_id
+    key, after_id = BY_ORDER_KEY.decode(cursor)
+    return key, after_id

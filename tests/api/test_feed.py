@@ -218,13 +218,65 @@ def test_feed_never_shows_a_match_partner_also_after_exit(client, make_participa
 def test_feed_respects_my_max_travel_km(client, make_participant):
     teacher = make_participant("teacher", place="rotterdam", max_travel_km=10)
     near = make_participant("professional", place="rotterdam")
-    far = make_participant("professional", place="groningen")
+    far = make_participant("professional", place="groningen", max_travel_km=300)
 
     assert feed_ids(client, teacher) == [near.id]
 
     wider = client.patch(f"{API}/me/profile", json={"max_travel_km": 300}, headers=teacher.headers)
     assert wider.status_code == 200, wider.text
     assert sorted(feed_ids(client, teacher)) == sorted([near.id, far.id])
+
+
+def test_feed_hides_someone_whose_own_max_travel_km_excludes_me(client, make_participant):
+    # Rotterdam ↔ Delft is ~13 km, Rotterdam ↔ Utrecht ~50 km.
+    teacher = make_participant("teacher", place="rotterdam", max_travel_km=300)
+    near = make_participant("professional", place="delft", max_travel_km=20)
+    stays_home = make_participant("professional", place="utrecht", max_travel_km=20)
+    travels = make_participant("professional", place="utrecht", max_travel_km=60)
+
+    # Within my limit, but beyond stays_home's own: their deck never shows me, so mine
+    # does not show them.
+    assert sorted(feed_ids(client, teacher)) == sorted([near.id, travels.id])
+    assert teacher.id not in feed_ids(client, stays_home)
+
+    wider = client.patch(
+        f"{API}/me/profile", json={"max_travel_km": 60}, headers=stays_home.headers
+    )
+    assert wider.status_code == 200, wider.text
+    assert sorted(feed_ids(client, teacher)) == sorted([near.id, stays_home.id, travels.id])
+    assert teacher.id in feed_ids(client, stays_home)
+
+
+def test_feed_travel_limits_are_the_same_rule_both_ways(client, make_participant):
+    homebody = make_participant("teacher", place="rotterdam", max_travel_km=20)
+    traveller = make_participant("teacher", place="rotterdam", max_travel_km=300)
+    pro = make_participant("professional", place="utrecht", max_travel_km=300)
+
+    # Neither sees the other when one limit excludes them, whoever browses.
+    assert feed_ids(client, homebody) == []
+    assert feed_ids(client, pro) == [traveller.id]
+    assert feed_ids(client, traveller) == [pro.id]
+
+
+def test_feed_hides_those_who_passed_on_me_until_they_undo(client, make_participant):
+    teacher = make_participant("teacher")
+    passer = make_participant("professional")
+    liker = make_participant("professional")
+    undecided = make_participant("professional")
+    assert sorted(feed_ids(client, teacher)) == sorted([passer.id, liker.id, undecided.id])
+
+    swipe(client, passer, teacher, "pass")
+    swipe(client, liker, teacher, "like")
+
+    # A pass on me can never become a match: that card is gone; a like on me stays.
+    assert sorted(feed_ids(client, teacher)) == sorted([liker.id, undecided.id])
+    # Only my deck changes: the passer's other candidates and other viewers are unaffected.
+    other_teacher = make_participant("teacher")
+    assert passer.id in feed_ids(client, other_teacher)
+
+    undo = client.delete(f"{API}/swipes/{teacher.id}", headers=passer.headers)
+    assert undo.status_code == 204, undo.text
+    assert sorted(feed_ids(client, teacher)) == sorted([passer.id, liker.id, undecided.id])
 
 
 def test_paused_profile_vanishes_and_returns(client, make_participant):

@@ -260,7 +260,8 @@ def _expected_order(viewer, pool, eligible) -> list[int]:  # type: ignore[no-unt
     rows = [
         row
         for row in range(len(pool))
-        if eligible[row] and full.distance_km[row] <= viewer.max_travel_km
+        if eligible[row]
+        and full.distance_km[row] <= min(viewer.max_travel_km, float(pool.max_travel[row]))
     ]
     rows.sort(key=lambda row: (-round(float(full.score[row]), 6), int(pool.ids[row])))
     return [int(pool.ids[row]) for row in rows]
@@ -343,6 +344,14 @@ def test_rank_page_skips_ineligible_and_out_of_reach() -> None:
 
     assert all(eligible[row] for row in page.rows)
     assert all(full.distance_km[row] <= 40 for row in page.rows)
+    # Nor anyone whose own max_travel_km excludes the viewer (their deck never shows them).
+    assert all(full.distance_km[row] <= pool.max_travel[row] for row in page.rows)
+    theirs_too_short = {
+        row
+        for row in range(len(pool))
+        if eligible[row] and pool.max_travel[row] < full.distance_km[row] <= 40
+    }
+    assert theirs_too_short and theirs_too_short.isdisjoint(page.rows.tolist())
     # Groningen and Utrecht are beyond 40 km from Rotterdam; those rows are never shown.
     far = {row for row in range(len(pool)) if full.distance_km[row] > 40}
     assert far and far.isdisjoint(page.rows.tolist())

@@ -317,7 +317,10 @@ def test_paging_yields_the_full_order_exactly_once(
 
     full = score_pool(me, pool)
     expected_rows = [
-        r for r in range(len(pool)) if eligible[r] and full.distance_km[r] <= viewer.max_travel_km
+        r
+        for r in range(len(pool))
+        if eligible[r]
+        and full.distance_km[r] <= min(viewer.max_travel_km, float(pool.max_travel[r]))
     ]
     expected_rows.sort(key=lambda r: (-round(float(full.score[r]), 6), int(pool.ids[r])))
     expected = [int(pool.ids[r]) for r in expected_rows]
