@@ -297,7 +297,7 @@ def test_meetings_cursor_from_the_api_still_pages(client, pair):
         [0.5, 0],
         [True, 1],
         [1.5, 1],
-        [-0.1, 1],
+        [-1.5, 1],  # the ordering key (score minus price) lies in [-1, 1]
         ["0.5", 1],
         [0.5],
         [0.5, 1, 1],
