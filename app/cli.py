@@ -99,6 +99,7 @@ def _purge(args: argparse.Namespace) -> None:
     print(
         f"retention {days} days: {report.trajectories} trajectory(ies) stripped, "
         f"{report.accounts} inactive account(s) erased, {report.notifications} notification(s), "
+        f"{report.reports} resolved report(s), "
         f"{report.refresh_tokens} expired refresh token(s), "
         f"{report.rate_limit_counters} rate-limit counter(s), "
         f"{report.daily_like_counts} past day(s) like count(s) removed"

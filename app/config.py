@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     registrations_per_address: int = Field(default=20, ge=1)
     likes_per_day: int = Field(default=200, ge=1)
+    messages_per_minute: int = Field(default=30, ge=1)  # per sender, every conversation
+    reports_per_day: int = Field(default=20, ge=1)  # per reporter
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
     retention_days: int = Field(default=730, ge=1)

@@ -20,8 +20,10 @@ from app.routers import (
     health,
     matches,
     me,
+    messages,
     notifications,
     profiles,
+    reports,
     swipes,
     trajectory,
 )
@@ -44,7 +46,9 @@ TAGS = [
     {"name": "feed", "description": "De swipe-stapel, swipes en blokkades"},
     {"name": "matches", "description": "Matches: proeftijd, bevestigen, exit-kaart"},
     {"name": "traject", "description": "Plan, ontmoetingen, voortgang en evaluaties"},
+    {"name": "berichten", "description": "Het gesprek van een match: berichten en gelezen"},
     {"name": "meldingen", "description": "Meldingen"},
+    {"name": "veiligheid", "description": "Iemand melden (ongewenst gedrag)"},
     {
         "name": "coördinator",
         "description": "Voor regionale coördinatoren: deelnemers en koppels van je regio's, "
@@ -109,7 +113,9 @@ def create_app() -> FastAPI:
         profiles,
         matches,
         trajectory,
+        messages,
         notifications,
+        reports,
         coordinator,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

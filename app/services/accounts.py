@@ -27,7 +27,7 @@ from app.models import (
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import hash_password, verify_password
 from app.services import matches as match_service
-from app.services import trajectory
+from app.services import messages, reports, trajectory
 from app.services.feature_store import bump_version
 
 
@@ -201,6 +201,8 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
         ],
         "matches": my_matches,
         **trajectory.export_for(session, user.id),  # meetings, my own evaluations
+        **messages.export_for(session, user.id),  # my own messages, how far I read
+        "reports": reports.export_for(session, user.id),  # reports I filed
         "notifications": [
             {
                 "id": n.id,
@@ -255,6 +257,8 @@ def erase_account(*, session: Session, user: User) -> None:
             match.exit_note = None  # my own words go too
     _forget_name_in_notifications(session, user_id=user.id, recipients=partner_ids)
     trajectory.erase_for(session, user.id)  # my evaluation answers and meeting notes
+    messages.erase_for(session, user.id)  # the text of my messages; my read watermarks
+    reports.erase_for(session, user.id)  # my notes in reports I filed
     user.email = None
     user.password_hash = None
     user.name = FORMER_PARTICIPANT

@@ -2,11 +2,11 @@
 
 After RETENTION_DAYS (default 730, two years: long enough for a programme evaluation cycle):
 - ended and completed trajectories lose their personal content — exit notes, meeting notes,
-  evaluation answers, plans — while the bare facts (dates, status, exit reason code, hours)
-  stay for the region's statistics;
+  evaluation answers, plans, the text of their conversation's messages — while the bare facts
+  (dates, status, exit reason code, hours) stay for the region's statistics;
 - inactive participant accounts (no login for that long, and no ongoing match) are erased as
   by DELETE /me;
-- read notifications of that age are deleted.
+- read notifications of that age are deleted, and so are reports resolved that long ago.
 Always: expired refresh tokens, rate-limit counters older than a day, and the like counts
 (`DailyLikes`) of past days.
 Every step is idempotent; running it twice changes nothing the second time.
@@ -32,6 +32,7 @@ from app.models import (
     User,
 )
 from app.services import matches as match_service
+from app.services import messages, reports
 
 
 @dataclass
@@ -39,6 +40,7 @@ class PurgeReport:
     trajectories: int = 0
     accounts: int = 0
     notifications: int = 0
+    reports: int = 0
     refresh_tokens: int = 0
     rate_limit_counters: int = 0
     daily_like_counts: int = 0
@@ -65,6 +67,7 @@ def purge(*, session: Session, days: int) -> PurgeReport:
             update(Evaluation).where(col(Evaluation.match_id).in_(old)).values(answers={})
         )
         session.execute(delete(Plan).where(col(Plan.match_id).in_(old)))
+        messages.strip_matches(session, old)
         report.trajectories = len(old)
 
     last_seen = func.coalesce(col(User.last_login_at), col(User.created_at))
@@ -102,6 +105,7 @@ def purge(*, session: Session, days: int) -> PurgeReport:
             )
         )
     )
+    report.reports = reports.purge_resolved(session, resolved_before=cutoff)
     report.refresh_tokens = _count(
         session.execute(
             # Used but unexpired tokens stay: presenting one again must still revoke its login.
