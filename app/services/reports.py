@@ -49,9 +49,6 @@ def file_report(*, session: Session, reporter: User, body: ReportIn) -> Filed:
     reporter_id = reporter.id
     if body.user_id == reporter_id:
         raise Invalid(NOT_YOURSELF, loc=["body", "user_id"])
-    if session.get_bind().dialect.name == "sqlite":
-        session.rollback()  # release SQLite's write lock before the counter takes it
-    ratelimit.hit(report_limit(), str(reporter_id))
     reported = session.get(User, body.user_id)
     if reported is None or reported.is_deleted or reported.role != Role.participant:
         raise NotFound()
@@ -62,15 +59,17 @@ def file_report(*, session: Session, reporter: User, body: ReportIn) -> Filed:
     match = _match_of(session, reporter, body)
     region = profile.region if profile is not None else None
     if region is None and match is not None:
-        region = (
-            match.teacher_region
-            if match.teacher_id == body.user_id
-            else (match.professional_region)
-        )
+        is_teacher = match.teacher_id == body.user_id
+        region = match.teacher_region if is_teacher else match.professional_region
+    match_id = match.id if match is not None else None
+    # Counted once the report is known to be valid (a rejected one writes nothing).
+    if session.get_bind().dialect.name == "sqlite":
+        session.rollback()  # release SQLite's write lock before the counter takes it
+    ratelimit.hit(report_limit(), str(reporter_id))
     report = Report(
         reporter_id=reporter_id,
         reported_id=body.user_id,
-        match_id=match.id if match is not None else None,
+        match_id=match_id,
         message_id=body.message_id,
         region=region,
         reason=body.reason,

@@ -60,7 +60,10 @@ def test_partners_write_and_both_read_newest_first(client, pair) -> None:
         listed = page(client, viewer, match_id)
         assert listed.status_code == 200, listed.text
         items = listed.json()["items"]
-        assert [m["body"] for m in items] == ["Zeker! Donderdag?", "Hoi Pieter, zin in een gastles?"]
+        assert [m["body"] for m in items] == [
+            "Zeker! Donderdag?",
+            "Hoi Pieter, zin in een gastles?",
+        ]
         assert [m["mine"] for m in items] == [viewer is pro, viewer is teacher]
         # the partner's idempotency keys are theirs
         assert all(m["client_id"] is None for m in items if m["sender_id"] == other.id)
