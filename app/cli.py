@@ -1,4 +1,4 @@
-"""The `jobtinder` console script: migrate, serve, create-user, seed, tick, purge."""
+"""The `jobtinder` console script: migrate, serve, worker, create-user, seed, tick, purge."""
 
 import argparse
 import os
@@ -41,6 +41,31 @@ def _serve(args: argparse.Namespace) -> None:
         log_level=get_settings().log_level,
         proxy_headers=True,
     )
+
+
+def _worker(args: argparse.Namespace) -> None:
+    import logging
+    import signal
+    import threading
+
+    from app.config import get_settings
+    from app.mail.worker import run_forever
+    from app.services.outbox import deliver_all
+
+    logging.basicConfig(level=get_settings().log_level.upper())
+    if args.once:
+        report = deliver_all()
+        print(
+            f"sent {report.sent} mail(s), {report.retried} to retry, {report.failed} failed, "
+            f"{report.deferred} deferred to tomorrow's digest, {report.skipped} skipped"
+        )
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    where = get_settings().smtp_host or f"the folder {get_settings().mail_dir}"
+    print(f"delivering mail to {where} (stop with Ctrl-C)", flush=True)
+    run_forever(stop)
 
 
 def _create_user(args: argparse.Namespace) -> None:
@@ -100,7 +125,8 @@ def _purge(args: argparse.Namespace) -> None:
         f"retention {days} days: {report.trajectories} trajectory(ies) stripped, "
         f"{report.accounts} inactive account(s) erased, {report.notifications} notification(s), "
         f"{report.refresh_tokens} expired refresh token(s), "
-        f"{report.rate_limit_counters} rate-limit counter(s) removed"
+        f"{report.rate_limit_counters} rate-limit counter(s), "
+        f"{report.mails} handled mail(s) removed"
     )
 
 
@@ -115,6 +141,13 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     serve.add_argument("--migrate", action="store_true", help="migrate before serving")
+
+    worker = sub.add_parser(
+        "worker", help="deliver the mail outbox (SMTP, or MAIL_DIR without SMTP_HOST)"
+    )
+    worker.add_argument(
+        "--once", action="store_true", help="deliver what is due now, then stop (e.g. cron)"
+    )
 
     user = sub.add_parser("create-user", help="create a coordinator or admin")
     user.add_argument("--email", required=True)
@@ -143,6 +176,8 @@ def main(argv: list[str] | None = None) -> None:
         print("database is up to date")
     elif args.command == "serve":
         _serve(args)
+    elif args.command == "worker":
+        _worker(args)
     elif args.command == "create-user":
         _create_user(args)
     elif args.command == "seed":

@@ -35,6 +35,23 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # "fast" = Argon2 with minimal cost, for test suites only (refused outside ENVIRONMENT=test).
     password_hash_profile: Literal["production", "fast"] = "production"
+    # Mail (app/mail, app/services/outbox.py). Without SMTP_HOST, mails are written to
+    # MAIL_DIR, one .eml file each (development).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    mail_from: str = "Job Tinder <noreply@jobtinder.localhost>"
+    public_app_url: str = "http://127.0.0.1:8000"
+    mail_dir: str = "./var/mail"
+    # None: run the delivery loop inside the API process on SQLite or in development.
+    mail_worker_in_process: bool | None = None
+    mail_poll_seconds: float = Field(default=2.0, gt=0, le=3600)
+    mail_max_attempts: int = Field(default=8, ge=1, le=100)
+    mail_retry_base_seconds: float = Field(default=30.0, gt=0)
+    mail_retry_max_seconds: float = Field(default=900.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
@@ -48,6 +65,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_mail_worker_in_process(self) -> bool:
+        if self.mail_worker_in_process is not None:
+            return self.mail_worker_in_process
+        return self.is_sqlite or self.environment == "development"
 
 
 @cache

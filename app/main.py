@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.config import get_settings
 from app.db import close_async_pool, open_async_pool
 from app.errors import install_error_handlers
+from app.mail.worker import start_in_process, stop_in_process
 from app.middleware import BodySizeLimit, RejectNul, SecurityHeaders
 from app.openapi import install_docs, install_openapi
 from app.routers import (
@@ -18,6 +19,7 @@ from app.routers import (
     coordinator,
     feed,
     health,
+    mail,
     matches,
     me,
     notifications,
@@ -63,9 +65,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # process: keep it out of the cyclic garbage collector's full passes, which otherwise
     # walk it all and show up as latency spikes.
     gc.freeze()
+    await start_in_process(app)
     try:
         yield
     finally:
+        await stop_in_process(app)
         gc.unfreeze()
         await close_async_pool(app)
 
@@ -110,6 +114,7 @@ def create_app() -> FastAPI:
         matches,
         trajectory,
         notifications,
+        mail,
         coordinator,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

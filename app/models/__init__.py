@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate."""
 
+from app.models.mail import MailDigestSlot, NotificationSetting, OutboxMail
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
 from app.models.profiles import FeatureVersion, Profile
@@ -15,11 +16,14 @@ __all__ = [
     "CoordinatorRegion",
     "Evaluation",
     "FeatureVersion",
+    "MailDigestSlot",
     "Match",
     "MatchOrigin",
     "MatchStatus",
     "Meeting",
     "Notification",
+    "NotificationSetting",
+    "OutboxMail",
     "Plan",
     "Profile",
     "RateLimitCounter",

@@ -17,6 +17,8 @@ from app.models import (
     CoordinatorRegion,
     Match,
     Notification,
+    NotificationSetting,
+    OutboxMail,
     Profile,
     RefreshToken,
     Role,
@@ -26,8 +28,9 @@ from app.models import (
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import hash_password, verify_password
 from app.services import matches as match_service
-from app.services import trajectory
+from app.services import outbox, trajectory
 from app.services.feature_store import bump_version
+from app.services.mail_preferences import mail_choices
 
 
 def normalise_email(email: str) -> str:
@@ -183,7 +186,23 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
             "role": user.role,
             "side": user.side,
             "created_at": _iso(user.created_at),
+            "language": user.language,
         },
+        "notification_settings": {"mail": mail_choices(session, user.id)},
+        "mails": [
+            {
+                "template": m.template,
+                "to": m.to_address,
+                "status": m.status,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at) if m.sent_at else None,
+            }
+            for m in session.scalars(
+                select(OutboxMail)
+                .where(col(OutboxMail.user_id) == user.id)
+                .order_by(col(OutboxMail.id))
+            )
+        ],
         "profile": _profile_export(profile) if profile else None,
         "swipes": [
             {"target_id": s.target_id, "decision": s.decision, "created_at": _iso(s.created_at)}
@@ -238,6 +257,8 @@ def erase_account(*, session: Session, user: User) -> None:
         if match.ended_by_id == user.id:
             match.exit_note = None  # my own words go too
     _forget_name_in_notifications(session, user_id=user.id, recipients=partner_ids)
+    outbox.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    session.execute(delete(NotificationSetting).where(col(NotificationSetting.user_id) == user.id))
     trajectory.erase_for(session, user.id)  # my evaluation answers and meeting notes
     user.email = None
     user.password_hash = None

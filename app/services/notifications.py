@@ -1,5 +1,9 @@
 """Notifications: written in the same transaction as the event they report.
 
+Every notification is stored here (`notify`, `notify_once`), and here too, for each one that
+was actually inserted, the mail it calls for is queued in the same transaction
+(app/services/notification_mail.py): a notification that is stored once is mailed once.
+
 Time-based ones (trial ending, behind schedule) have no event to ride on: they are emitted
 when due, by whichever process notices first, with a `dedupe_key` so the same one is never
 stored twice (`notify_once`).
@@ -16,6 +20,7 @@ from sqlmodel import Session, col
 from app import clock
 from app.errors import NotFound
 from app.models import Notification
+from app.services.notification_mail import Stored, mail_notifications
 
 
 def notify(
@@ -26,8 +31,9 @@ def notify(
     data: dict[str, Any],
     dedupe_key: str | None = None,
 ) -> None:
-    """Queue a notification in the current transaction (the caller commits)."""
+    """Queue a notification (and its mail) in the current transaction (the caller commits)."""
     session.add(Notification(user_id=user_id, type=type_, data=data, dedupe_key=dedupe_key))
+    mail_notifications(session, [Stored(user_id, type_, data)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +80,18 @@ def notify_once(session: Session, due: Sequence[Due]) -> int:
         for d in due
     ]
     statement = dialect.insert(Notification).values(rows)
-    result = session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+    inserted = set(
+        session.scalars(
+            statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
+                col(Notification.dedupe_key)
+            )
+        )
+    )
+    # Only those this call inserted: a concurrent process that stored one first mails it.
+    mail_notifications(
+        session, [Stored(d.user_id, d.type_, d.data) for d in due if d.dedupe_key in inserted]
+    )
+    return len(inserted)
 
 
 def list_notifications(

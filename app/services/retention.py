@@ -7,7 +7,9 @@ After RETENTION_DAYS (default 730, two years: long enough for a programme evalua
 - inactive participant accounts (no login for that long, and no ongoing match) are erased as
   by DELETE /me;
 - read notifications of that age are deleted.
-Always: expired refresh tokens, and rate-limit counters older than a day.
+Always: expired refresh tokens, rate-limit counters older than a day, and handled mails
+(sent, merged into a digest, skipped or failed) older than MAIL_KEEP_DAYS (90; their
+unsubscribe links then stop working), with the per-day digest slots older than two days.
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -18,8 +20,21 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlmodel import Session, col
 
 from app import clock, ratelimit
-from app.models import Evaluation, Match, Meeting, Notification, Plan, RefreshToken, Role, User
+from app.models import (
+    Evaluation,
+    MailDigestSlot,
+    Match,
+    Meeting,
+    Notification,
+    OutboxMail,
+    Plan,
+    RefreshToken,
+    Role,
+    User,
+)
 from app.services import matches as match_service
+
+MAIL_KEEP_DAYS = 90
 
 
 @dataclass
@@ -29,6 +44,7 @@ class PurgeReport:
     notifications: int = 0
     refresh_tokens: int = 0
     rate_limit_counters: int = 0
+    mails: int = 0
     erased_ids: list[int] = field(default_factory=list)
 
 
@@ -84,6 +100,18 @@ def purge(*, session: Session, days: int) -> PurgeReport:
             delete(RefreshToken).where(col(RefreshToken.expires_at) < now)
         )
     )
+    mail_cutoff = now - timedelta(days=MAIL_KEEP_DAYS)
+    report.mails = _count(
+        session.execute(
+            delete(OutboxMail).where(
+                col(OutboxMail.status).in_(("sent", "merged", "skipped", "failed")),
+                col(OutboxMail.created_at) < mail_cutoff,
+                col(OutboxMail.merged_into).is_(None),  # a digest's parts go with it (cascade)
+            )
+        )
+    )
+    slot_cutoff = (now - timedelta(days=2)).date().isoformat()
+    session.execute(delete(MailDigestSlot).where(col(MailDigestSlot.day) < slot_cutoff))
     session.commit()
     report.rate_limit_counters = ratelimit.purge_expired()
     return report
