@@ -52,6 +52,27 @@ class Settings(BaseSettings):
     mail_max_attempts: int = Field(default=8, ge=1, le=100)
     mail_retry_base_seconds: float = Field(default=30.0, gt=0)
     mail_retry_max_seconds: float = Field(default=900.0, gt=0)
+    # Live events (app/services/events.py, app/routers/events.py).
+    events_ticket_seconds: int = Field(default=60, ge=5, le=600)
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    events_slow_client_seconds: float = Field(default=10.0, gt=0, le=300)
+    events_keep_days: int = Field(default=14, ge=1, le=365)
+    # Web Push (app/services/push.py). Without VAPID_PRIVATE_KEY, no pushes are queued.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:noreply@jobtinder.localhost"
+    push_max_attempts: int = Field(default=5, ge=1, le=100)
+    push_ttl_seconds: int = Field(default=24 * 3600, ge=0, le=28 * 24 * 3600)
+    # Push services the worker may POST to (host suffixes): the browsers' own by default.
+    push_allowed_hosts: list[str] = Field(
+        default_factory=lambda: [
+            "fcm.googleapis.com",
+            "push.services.mozilla.com",
+            "push.apple.com",
+            "notify.windows.com",
+        ]
+    )
+    # http:// endpoints (a local push service in tests); refused in production.
+    push_allow_http: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
@@ -60,6 +81,8 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be set to a random value of at least 32 characters")
         if self.password_hash_profile != "production" and self.environment != "test":
             raise ValueError("PASSWORD_HASH_PROFILE=fast is only allowed with ENVIRONMENT=test")
+        if self.push_allow_http and self.environment == "production":
+            raise ValueError("PUSH_ALLOW_HTTP is not allowed with ENVIRONMENT=production")
         return self
 
     @property

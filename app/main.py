@@ -17,6 +17,7 @@ from app.openapi import install_docs, install_openapi
 from app.routers import (
     auth,
     coordinator,
+    events,
     feed,
     health,
     mail,
@@ -24,10 +25,12 @@ from app.routers import (
     me,
     notifications,
     profiles,
+    push,
     swipes,
     trajectory,
 )
 from app.services import feature_store
+from app.services.event_hub import start_hub, stop_hub
 
 API_PREFIX = "/api/v1"
 
@@ -65,11 +68,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # process: keep it out of the cyclic garbage collector's full passes, which otherwise
     # walk it all and show up as latency spikes.
     gc.freeze()
+    await start_hub(app)
     await start_in_process(app)
     try:
         yield
     finally:
         await stop_in_process(app)
+        await stop_hub(app)
         gc.unfreeze()
         await close_async_pool(app)
 
@@ -114,6 +119,8 @@ def create_app() -> FastAPI:
         matches,
         trajectory,
         notifications,
+        events,
+        push,
         mail,
         coordinator,
     ):

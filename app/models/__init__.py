@@ -1,5 +1,13 @@
 """SQLModel tables, one module per aggregate."""
 
+from app.models.events import (
+    Event,
+    EventSequence,
+    OutboxPush,
+    PushSubscription,
+    StreamPresence,
+    StreamTicket,
+)
 from app.models.mail import MailDigestSlot, NotificationSetting, OutboxMail
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.notifications import Notification
@@ -10,6 +18,12 @@ from app.models.trajectory import Evaluation, Meeting, Plan
 from app.models.users import FORMER_PARTICIPANT, CoordinatorRegion, RefreshToken, Role, Side, User
 
 __all__ = [
+    "StreamTicket",
+    "StreamPresence",
+    "PushSubscription",
+    "OutboxPush",
+    "EventSequence",
+    "Event",
     "FORMER_PARTICIPANT",
     "ONGOING",
     "Block",

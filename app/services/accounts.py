@@ -20,6 +20,7 @@ from app.models import (
     NotificationSetting,
     OutboxMail,
     Profile,
+    PushSubscription,
     RefreshToken,
     Role,
     Swipe,
@@ -27,8 +28,8 @@ from app.models import (
 )
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import hash_password, verify_password
+from app.services import events, outbox, push, trajectory
 from app.services import matches as match_service
-from app.services import outbox, trajectory
 from app.services.feature_store import bump_version
 from app.services.mail_preferences import mail_choices
 
@@ -203,6 +204,7 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
                 .order_by(col(OutboxMail.id))
             )
         ],
+        "push_subscriptions": push.my_endpoints(session, user_id=user.id),
         "profile": _profile_export(profile) if profile else None,
         "swipes": [
             {"target_id": s.target_id, "decision": s.decision, "created_at": _iso(s.created_at)}
@@ -258,6 +260,8 @@ def erase_account(*, session: Session, user: User) -> None:
             match.exit_note = None  # my own words go too
     _forget_name_in_notifications(session, user_id=user.id, recipients=partner_ids)
     outbox.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    events.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    session.execute(delete(PushSubscription).where(col(PushSubscription.user_id) == user.id))
     session.execute(delete(NotificationSetting).where(col(NotificationSetting.user_id) == user.id))
     trajectory.erase_for(session, user.id)  # my evaluation answers and meeting notes
     user.email = None

@@ -10,6 +10,8 @@ After RETENTION_DAYS (default 730, two years: long enough for a programme evalua
 Always: expired refresh tokens, rate-limit counters older than a day, and handled mails
 (sent, merged into a digest, skipped or failed) older than MAIL_KEEP_DAYS (90; their
 unsubscribe links then stop working), with the per-day digest slots older than two days.
+Live events older than EVENTS_KEEP_DAYS (14; a stream replays at most that far back), stream
+tickets an hour past expiry, lapsed presence rows, and handled pushes after MAIL_KEEP_DAYS.
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -27,11 +29,13 @@ from app.models import (
     Meeting,
     Notification,
     OutboxMail,
+    OutboxPush,
     Plan,
     RefreshToken,
     Role,
     User,
 )
+from app.services import events
 from app.services import matches as match_service
 
 MAIL_KEEP_DAYS = 90
@@ -45,6 +49,7 @@ class PurgeReport:
     refresh_tokens: int = 0
     rate_limit_counters: int = 0
     mails: int = 0
+    events: int = 0
     erased_ids: list[int] = field(default_factory=list)
 
 
@@ -108,6 +113,12 @@ def purge(*, session: Session, days: int) -> PurgeReport:
                 col(OutboxMail.created_at) < mail_cutoff,
                 col(OutboxMail.merged_into).is_(None),  # a digest's parts go with it (cascade)
             )
+        )
+    )
+    report.events = events.purge(session, now=now)
+    session.execute(
+        delete(OutboxPush).where(
+            col(OutboxPush.status).in_(("sent", "failed")), col(OutboxPush.created_at) < mail_cutoff
         )
     )
     slot_cutoff = (now - timedelta(days=2)).date().isoformat()
