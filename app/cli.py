@@ -1,4 +1,5 @@
-"""The `jobtinder` console script: migrate, serve, create-user, seed, tick, purge."""
+"""The `jobtinder` console script: migrate, serve, worker, vapid-keys, create-user, seed, tick,
+purge."""
 
 import argparse
 import os
@@ -41,6 +42,46 @@ def _serve(args: argparse.Namespace) -> None:
         log_level=get_settings().log_level,
         proxy_headers=True,
     )
+
+
+def _worker(args: argparse.Namespace) -> None:
+    import logging
+    import signal
+    import threading
+
+    from app.config import get_settings
+    from app.mail.worker import run_forever
+    from app.services.outbox import deliver_all
+    from app.services.push import deliver_all_push
+
+    logging.basicConfig(level=get_settings().log_level.upper())
+    if args.once:
+        report = deliver_all()
+        print(
+            f"sent {report.sent} mail(s), {report.retried} to retry, {report.failed} failed, "
+            f"{report.deferred} deferred to tomorrow's digest, {report.skipped} skipped"
+        )
+        pushes = deliver_all_push()
+        print(
+            f"sent {pushes.sent} push(es), {pushes.retried} to retry, {pushes.failed} failed, "
+            f"{pushes.skipped} to gone subscriptions"
+        )
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    where = get_settings().smtp_host or f"the folder {get_settings().mail_dir}"
+    print(f"delivering mail to {where} (stop with Ctrl-C)", flush=True)
+    run_forever(stop)
+
+
+def _vapid_keys() -> None:
+    from app.services.push import generate_vapid_keys
+
+    private, public = generate_vapid_keys()
+    print("# Web Push (VAPID) keys: put the private one in the environment, never in code")
+    print(f"VAPID_PRIVATE_KEY={private}")
+    print(f"# public key (also served by GET /api/v1/push/public-key): {public}")
 
 
 def _create_user(args: argparse.Namespace) -> None:
@@ -96,13 +137,15 @@ def _purge(args: argparse.Namespace) -> None:
     days = args.days or get_settings().retention_days
     with new_session(write=True) as session:
         report = purge(session=session, days=days)
+    print(f"{report.events} live event(s) older than EVENTS_KEEP_DAYS removed")
     print(
         f"retention {days} days: {report.trajectories} trajectory(ies) stripped, "
         f"{report.accounts} inactive account(s) erased, {report.notifications} notification(s), "
         f"{report.reports} resolved report(s), "
         f"{report.refresh_tokens} expired refresh token(s), "
         f"{report.rate_limit_counters} rate-limit counter(s), "
-        f"{report.daily_like_counts} past day(s) like count(s) removed"
+        f"{report.daily_like_counts} past day(s) like count(s) removed, "
+        f"{report.mails} handled mail(s) removed"
     )
 
 
@@ -117,6 +160,15 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
     serve.add_argument("--migrate", action="store_true", help="migrate before serving")
+
+    worker = sub.add_parser(
+        "worker", help="deliver the mail outbox (SMTP, or MAIL_DIR without SMTP_HOST)"
+    )
+    worker.add_argument(
+        "--once", action="store_true", help="deliver what is due now, then stop (e.g. cron)"
+    )
+
+    sub.add_parser("vapid-keys", help="generate a VAPID key pair for Web Push")
 
     user = sub.add_parser("create-user", help="create a coordinator or admin")
     user.add_argument("--email", required=True)
@@ -145,6 +197,10 @@ def main(argv: list[str] | None = None) -> None:
         print("database is up to date")
     elif args.command == "serve":
         _serve(args)
+    elif args.command == "worker":
+        _worker(args)
+    elif args.command == "vapid-keys":
+        _vapid_keys()
     elif args.command == "create-user":
         _create_user(args)
     elif args.command == "seed":

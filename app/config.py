@@ -37,6 +37,44 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # "fast" = Argon2 with minimal cost, for test suites only (refused outside ENVIRONMENT=test).
     password_hash_profile: Literal["production", "fast"] = "production"
+    # Mail (app/mail, app/services/outbox.py). Without SMTP_HOST, mails are written to
+    # MAIL_DIR, one .eml file each (development).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    mail_from: str = "Job Tinder <noreply@jobtinder.localhost>"
+    public_app_url: str = "http://127.0.0.1:8000"
+    mail_dir: str = "./var/mail"
+    # None: run the delivery loop inside the API process on SQLite or in development.
+    mail_worker_in_process: bool | None = None
+    mail_poll_seconds: float = Field(default=2.0, gt=0, le=3600)
+    mail_max_attempts: int = Field(default=8, ge=1, le=100)
+    mail_retry_base_seconds: float = Field(default=30.0, gt=0)
+    mail_retry_max_seconds: float = Field(default=900.0, gt=0)
+    # Live events (app/services/events.py, app/routers/events.py).
+    events_ticket_seconds: int = Field(default=60, ge=5, le=600)
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    events_slow_client_seconds: float = Field(default=10.0, gt=0, le=300)
+    events_keep_days: int = Field(default=14, ge=1, le=365)
+    # Web Push (app/services/push.py). Without VAPID_PRIVATE_KEY, no pushes are queued.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:noreply@jobtinder.localhost"
+    push_max_attempts: int = Field(default=5, ge=1, le=100)
+    push_ttl_seconds: int = Field(default=24 * 3600, ge=0, le=28 * 24 * 3600)
+    # Push services the worker may POST to (host suffixes): the browsers' own by default.
+    push_allowed_hosts: list[str] = Field(
+        default_factory=lambda: [
+            "fcm.googleapis.com",
+            "push.services.mozilla.com",
+            "push.apple.com",
+            "notify.windows.com",
+        ]
+    )
+    # http:// endpoints (a local push service in tests); refused in production.
+    push_allow_http: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
@@ -45,11 +83,19 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be set to a random value of at least 32 characters")
         if self.password_hash_profile != "production" and self.environment != "test":
             raise ValueError("PASSWORD_HASH_PROFILE=fast is only allowed with ENVIRONMENT=test")
+        if self.push_allow_http and self.environment == "production":
+            raise ValueError("PUSH_ALLOW_HTTP is not allowed with ENVIRONMENT=production")
         return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def runs_mail_worker_in_process(self) -> bool:
+        if self.mail_worker_in_process is not None:
+            return self.mail_worker_in_process
+        return self.is_sqlite or self.environment == "development"
 
 
 @cache

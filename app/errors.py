@@ -32,6 +32,8 @@ MATCH_NOT_IN_TRIAL = "Only a match in its trial period can be confirmed."
 MATCH_NOT_ONGOING = "This match has already ended or completed."
 REFRESH_INVALID = "Refresh token is invalid, expired or already used."
 DATABASE_UNAVAILABLE = "The database is unavailable. Please retry shortly."
+UNSUBSCRIBE_UNKNOWN = "This unsubscribe link is not valid."
+UNSUBSCRIBE_USED = "This unsubscribe link has already been used."
 BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's own wording
 
 
@@ -53,6 +55,10 @@ class NotFound(AppError):
 
     def __init__(self, detail: str = NOT_FOUND) -> None:
         super().__init__(detail)
+
+
+class Gone(AppError):
+    status, title, slug = 410, "Gone", "gone"
 
 
 class Unauthorized(AppError):

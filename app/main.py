@@ -11,23 +11,28 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.config import get_settings
 from app.db import close_async_pool, open_async_pool
 from app.errors import install_error_handlers
+from app.mail.worker import start_in_process, stop_in_process
 from app.middleware import BodySizeLimit, RejectNul, SecurityHeaders
 from app.openapi import install_docs, install_openapi
 from app.routers import (
     auth,
     coordinator,
+    events,
     feed,
     health,
+    mail,
     matches,
     me,
     messages,
     notifications,
     profiles,
+    push,
     reports,
     swipes,
     trajectory,
 )
 from app.services import feature_store
+from app.services.event_hub import start_hub, stop_hub
 
 API_PREFIX = "/api/v1"
 
@@ -67,9 +72,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # process: keep it out of the cyclic garbage collector's full passes, which otherwise
     # walk it all and show up as latency spikes.
     gc.freeze()
+    await start_hub(app)
+    await start_in_process(app)
     try:
         yield
     finally:
+        await stop_in_process(app)
+        await stop_hub(app)
         gc.unfreeze()
         await close_async_pool(app)
 
@@ -116,6 +125,9 @@ def create_app() -> FastAPI:
         messages,
         notifications,
         reports,
+        events,
+        push,
+        mail,
         coordinator,
     ):
         app.include_router(module.router, prefix=API_PREFIX)

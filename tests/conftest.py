@@ -51,6 +51,10 @@ os.environ["PASSWORD_HASH_PROFILE"] = "fast"
 # here; tests/test_rate_limits.py sets small ones.
 os.environ["REGISTRATIONS_PER_ADDRESS"] = "1000000"
 os.environ["LOGIN_ATTEMPTS_PER_ADDRESS"] = "1000000"
+# No background mail loop in test apps (tests deliver explicitly), and no shared mail folder.
+os.environ["MAIL_WORKER_IN_PROCESS"] = "false"
+os.environ["MAIL_DIR"] = os.path.join(_TMP, "mail")
+os.environ.pop("SMTP_HOST", None)
 
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlmodel import Session, SQLModel  # noqa: E402

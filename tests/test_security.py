@@ -16,6 +16,10 @@ PUBLIC = {
     ("GET", f"{API}/vocabulary"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    # One-click unsubscribe (RFC 8058) works without login: the link's token is the
+    # credential (tests/mail/test_notification_mails.py: once, and not twice).
+    ("GET", f"{API}/mail/unsubscribe"),
+    ("POST", f"{API}/mail/unsubscribe"),
 }
 
 

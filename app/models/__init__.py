@@ -1,5 +1,14 @@
 """SQLModel tables, one module per aggregate."""
 
+from app.models.events import (
+    Event,
+    EventSequence,
+    OutboxPush,
+    PushSubscription,
+    StreamPresence,
+    StreamTicket,
+)
+from app.models.mail import MailDigestSlot, NotificationSetting, OutboxMail
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.messages import MatchRead, Message
 from app.models.notifications import Notification
@@ -11,6 +20,12 @@ from app.models.trajectory import Evaluation, Meeting, Plan
 from app.models.users import FORMER_PARTICIPANT, CoordinatorRegion, RefreshToken, Role, Side, User
 
 __all__ = [
+    "StreamTicket",
+    "StreamPresence",
+    "PushSubscription",
+    "OutboxPush",
+    "EventSequence",
+    "Event",
     "FORMER_PARTICIPANT",
     "ONGOING",
     "Block",
@@ -18,6 +33,7 @@ __all__ = [
     "DailyLikes",
     "Evaluation",
     "FeatureVersion",
+    "MailDigestSlot",
     "Match",
     "MatchRead",
     "MatchOrigin",
@@ -25,6 +41,8 @@ __all__ = [
     "Meeting",
     "Message",
     "Notification",
+    "NotificationSetting",
+    "OutboxMail",
     "Plan",
     "Profile",
     "RateLimitCounter",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlmodel import Column, Field, SQLModel
 
 from app.models._types import created_at_field, utc_column
@@ -32,6 +32,7 @@ class User(SQLModel, table=True):
             " OR (role <> 'participant' AND side IS NULL)",
             name="ck_users_side",
         ),
+        CheckConstraint("language IN ('nl', 'en')", name="ck_users_language"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -44,6 +45,10 @@ class User(SQLModel, table=True):
     created_at: datetime = created_at_field()
     last_login_at: datetime | None = utc_column()  # for the retention of inactive accounts
     deleted_at: datetime | None = utc_column()
+    # The language of mails (and, later, of answers): 'nl' unless the user chose 'en'.
+    language: str = Field(
+        default="nl", sa_column=Column(String(2), nullable=False, server_default="nl")
+    )
 
     @property
     def is_deleted(self) -> bool:

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Response, status
 from app.db import SessionDep
 from app.models import Profile
 from app.schemas.common import problem_responses
+from app.schemas.notifications import NotificationSettingsIn, NotificationSettingsOut
 from app.schemas.profiles import ProfileOwn, ProfilePatch, ProfilePut
 from app.schemas.users import MeOut
 from app.security import CurrentUser, Participant
-from app.services import accounts
+from app.services import accounts, mail_preferences
 from app.services import profiles as profile_service
 
 router = APIRouter(prefix="/me", tags=["account"])
@@ -62,6 +63,34 @@ def put_profile(body: ProfilePut, user: Participant, session: SessionDep) -> Pro
 def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) -> ProfileOwn:
     profile = profile_service.patch_profile(session=session, user=user, body=body)
     return profile_service.own_profile(profile, user)
+
+
+@router.get(
+    "/notification-settings",
+    response_model=NotificationSettingsOut,
+    tags=["meldingen"],
+    summary="Mijn meldingsinstellingen",
+    description="In-app notifications are always on; per type, mail on or off (defaults: "
+    "on). `language` (nl, the default, or en) is the language of my mails.",
+    responses=problem_responses(401),
+)
+def read_notification_settings(user: CurrentUser, session: SessionDep) -> NotificationSettingsOut:
+    return mail_preferences.read_settings(session=session, user=user)
+
+
+@router.put(
+    "/notification-settings",
+    response_model=NotificationSettingsOut,
+    tags=["meldingen"],
+    summary="Meldingsinstellingen wijzigen",
+    description='Change what is sent, e.g. `{"mail": {"behind_schedule": false}}` or '
+    '`{"language": "en"}`; types and fields left out keep their value. Unknown types: 422.',
+    responses=problem_responses(401, 422),
+)
+def put_notification_settings(
+    body: NotificationSettingsIn, user: CurrentUser, session: SessionDep
+) -> NotificationSettingsOut:
+    return mail_preferences.update_settings(session=session, user=user, body=body)
 
 
 @router.get(

@@ -168,7 +168,8 @@ def mark_read(match: OwnedMatch, user: CurrentUser, session: SessionDep, body: R
     responses=problem_responses(401),
 )
 def my_unread(user: CurrentUser, session: SessionDep) -> UnreadOut:
-    counts = service.unread(session, user=user)
+    assert user.id is not None
+    counts = service.unread(session, user_id=user.id)
     return UnreadOut(
         messages=counts.messages,
         notifications=counts.notifications,

@@ -18,7 +18,10 @@ from app.models import (
     DailyLikes,
     Match,
     Notification,
+    NotificationSetting,
+    OutboxMail,
     Profile,
+    PushSubscription,
     RefreshToken,
     Role,
     Swipe,
@@ -26,9 +29,10 @@ from app.models import (
 )
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import hash_password, verify_password
+from app.services import events, messages, outbox, push, reports, trajectory
 from app.services import matches as match_service
-from app.services import messages, reports, trajectory
 from app.services.feature_store import bump_version
+from app.services.mail_preferences import mail_choices
 
 
 def normalise_email(email: str) -> str:
@@ -184,7 +188,24 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
             "role": user.role,
             "side": user.side,
             "created_at": _iso(user.created_at),
+            "language": user.language,
         },
+        "notification_settings": {"mail": mail_choices(session, user.id)},
+        "mails": [
+            {
+                "template": m.template,
+                "to": m.to_address,
+                "status": m.status,
+                "created_at": _iso(m.created_at),
+                "sent_at": _iso(m.sent_at) if m.sent_at else None,
+            }
+            for m in session.scalars(
+                select(OutboxMail)
+                .where(col(OutboxMail.user_id) == user.id)
+                .order_by(col(OutboxMail.id))
+            )
+        ],
+        "push_subscriptions": push.my_endpoints(session, user_id=user.id),
         "profile": _profile_export(profile) if profile else None,
         "swipes": [
             {"target_id": s.target_id, "decision": s.decision, "created_at": _iso(s.created_at)}
@@ -256,6 +277,10 @@ def erase_account(*, session: Session, user: User) -> None:
         if match.ended_by_id == user.id:
             match.exit_note = None  # my own words go too
     _forget_name_in_notifications(session, user_id=user.id, recipients=partner_ids)
+    outbox.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    events.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    session.execute(delete(PushSubscription).where(col(PushSubscription.user_id) == user.id))
+    session.execute(delete(NotificationSetting).where(col(NotificationSetting.user_id) == user.id))
     trajectory.erase_for(session, user.id)  # my evaluation answers and meeting notes
     messages.erase_for(session, user.id)  # the text of my messages; my read watermarks
     reports.erase_for(session, user.id)  # my notes in reports I filed

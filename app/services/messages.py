@@ -8,6 +8,7 @@ races the original on another process stores nothing twice and never fails.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,9 +17,10 @@ from sqlmodel import Session, col
 from app import clock, ratelimit
 from app.config import get_settings
 from app.errors import Conflict, NotFound
-from app.models import Block, Match, MatchRead, Message, Notification, User
+from app.models import Block, Event, Match, MatchRead, Message, Role, User
+from app.services import events, visibility
 from app.services import matches as match_service
-from app.services import visibility
+from app.services import notifications as notification_service
 from app.services.visibility import Conversation, ConversationFacts
 
 CONVERSATION_CLOSED = (
@@ -97,8 +99,28 @@ def send_message(
         return _retried(earlier, body)
     message = session.get(Message, inserted)
     assert message is not None
+    recipient = match.partner_of(sender_id)
+    # The recipient's stream (and, without one, a push naming only the sender's first name):
+    # the message is theirs to see. Then their new unread counts.
+    events.emit(session, user_id=recipient, type="message", data=message_event(message))
+    notification_service.emit_unread(session, user_id=recipient)
     session.commit()
     return Sent(message, created=True)
+
+
+def message_event(message: Message) -> dict[str, Any]:
+    """A `message` live event: the message as its recipient lists it (not theirs: no
+    client_id)."""
+    return {
+        "id": message.id,
+        "match_id": message.match_id,
+        "sender_id": message.sender_id,
+        "mine": False,
+        "body": message.body,
+        "removed": message.body is None,
+        "client_id": None,
+        "created_at": clock.as_utc(message.created_at).isoformat(),
+    }
 
 
 def _retried(earlier: Message, body: str) -> Sent:
@@ -178,6 +200,9 @@ def mark_read(*, session: Session, match: Match, reader: User, up_to_id: int) ->
             )
         )
     now_at = watermark(session, match_id, reader_id) or 0
+    if newest is not None:
+        # The reader's other devices and open tabs: their new counts.
+        notification_service.emit_unread(session, user_id=reader_id)
     session.commit()
     return now_at
 
@@ -213,15 +238,26 @@ class Unread:
     def messages(self) -> int:
         return sum(c.unread for c in self.conversations)
 
+    def as_dict(self) -> dict[str, Any]:
+        """GET /me/unread's body, which the `unread` live event carries too."""
+        return {
+            "messages": self.messages,
+            "notifications": self.notifications,
+            "matches": [
+                {"match_id": c.match_id, "unread": c.unread, "last_message_id": c.last_message_id}
+                for c in self.conversations
+            ],
+        }
 
-def unread(session: Session, *, user: User) -> Unread:
+
+def unread(session: Session, *, user_id: int) -> Unread:
     """Unread messages per conversation I may read, and unread notifications: two queries.
 
     Unread = the partner's messages after my read watermark. A conversation I may not read
-    (the partner blocked me) counts nothing; `visibility.conversation` decides that.
+    (the partner blocked me) counts nothing; `visibility.conversation` decides that. Only
+    participants are partners of matches, so anyone else has no conversation rows at all.
     """
-    assert user.id is not None
-    me = user.id
+    me = user_id
     partner = case(
         (col(Match.teacher_id) == me, col(Match.professional_id)), else_=col(Match.teacher_id)
     )
@@ -247,7 +283,7 @@ def unread(session: Session, *, user: User) -> Unread:
         # viewer's own block or an erasure: only a block by the partner hides it.
         if visibility.conversation(
             ConversationFacts(
-                viewer_role=user.role,
+                viewer_role=Role.participant,
                 is_partner=True,
                 ongoing=False,
                 blocked_by_partner=bool(by_partner),
@@ -256,12 +292,7 @@ def unread(session: Session, *, user: User) -> Unread:
             )
         ).readable
     ]
-    notifications = session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(col(Notification.user_id) == me, col(Notification.read_at).is_(None))
-    )
-    return Unread(conversations, int(notifications or 0))
+    return Unread(conversations, notification_service.unread_count(session, user_id=me))
 
 
 # --- my data (AVG) ------------------------------------------------------------------------------
@@ -295,6 +326,25 @@ def erase_for(session: Session, user_id: int) -> None:
     participant, so their own messages keep their context. My read watermarks go."""
     session.execute(update(Message).where(col(Message.sender_id) == user_id).values(body=None))
     session.execute(delete(MatchRead).where(col(MatchRead.user_id) == user_id))
+    # The partners' stored live events (replayable for a while) carried my words too.
+    partner_ids = {
+        teacher if professional == user_id else professional
+        for teacher, professional in session.execute(
+            select(col(Match.teacher_id), col(Match.professional_id)).where(
+                match_service.involving(user_id)
+            )
+        )
+    }
+    if not partner_ids:
+        return
+    for stored in session.scalars(
+        select(Event).where(
+            col(Event.user_id).in_(sorted(partner_ids)), col(Event.type) == "message"
+        )
+    ):
+        if stored.data.get("sender_id") == user_id and stored.data.get("body") is not None:
+            stored.data = stored.data | {"body": None, "removed": True}  # new dict: marks dirty
+            session.add(stored)
 
 
 def strip_matches(session: Session, match_ids: Sequence[int | None]) -> None:

@@ -7,8 +7,12 @@ After RETENTION_DAYS (default 730, two years: long enough for a programme evalua
 - inactive participant accounts (no login for that long, and no ongoing match) are erased as
   by DELETE /me;
 - read notifications of that age are deleted, and so are reports resolved that long ago.
-Always: expired refresh tokens, rate-limit counters older than a day, and the like counts
-(`DailyLikes`) of past days.
+Always: expired refresh tokens, rate-limit counters older than a day, the like counts
+(`DailyLikes`) of past days, and handled mails (sent, merged into a digest, skipped or failed)
+older than MAIL_KEEP_DAYS (90; their unsubscribe links then stop working), with the per-day
+digest slots older than two days. Live events older than EVENTS_KEEP_DAYS (14; a stream
+replays at most that far back), stream tickets an hour past expiry, lapsed presence rows,
+and handled pushes after MAIL_KEEP_DAYS.
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -23,16 +27,21 @@ from app.db import lock_users
 from app.models import (
     DailyLikes,
     Evaluation,
+    MailDigestSlot,
     Match,
     Meeting,
     Notification,
+    OutboxMail,
+    OutboxPush,
     Plan,
     RefreshToken,
     Role,
     User,
 )
+from app.services import events, messages, reports
 from app.services import matches as match_service
-from app.services import messages, reports
+
+MAIL_KEEP_DAYS = 90
 
 
 @dataclass
@@ -44,6 +53,8 @@ class PurgeReport:
     refresh_tokens: int = 0
     rate_limit_counters: int = 0
     daily_like_counts: int = 0
+    mails: int = 0
+    events: int = 0
     erased_ids: list[int] = field(default_factory=list)
 
 
@@ -115,6 +126,24 @@ def purge(*, session: Session, days: int) -> PurgeReport:
     report.daily_like_counts = _count(
         session.execute(delete(DailyLikes).where(col(DailyLikes.day) < now.date()))
     )
+    mail_cutoff = now - timedelta(days=MAIL_KEEP_DAYS)
+    report.mails = _count(
+        session.execute(
+            delete(OutboxMail).where(
+                col(OutboxMail.status).in_(("sent", "merged", "skipped", "failed")),
+                col(OutboxMail.created_at) < mail_cutoff,
+                col(OutboxMail.merged_into).is_(None),  # a digest's parts go with it (cascade)
+            )
+        )
+    )
+    report.events = events.purge(session, now=now)
+    session.execute(
+        delete(OutboxPush).where(
+            col(OutboxPush.status).in_(("sent", "failed")), col(OutboxPush.created_at) < mail_cutoff
+        )
+    )
+    slot_cutoff = (now - timedelta(days=2)).date().isoformat()
+    session.execute(delete(MailDigestSlot).where(col(MailDigestSlot.day) < slot_cutoff))
     session.commit()
     report.rate_limit_counters = ratelimit.purge_expired()
     return report

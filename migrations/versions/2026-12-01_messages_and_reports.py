@@ -4,8 +4,11 @@ The conversation of a match (`messages`, idempotent per match, sender and client
 watermarks in `match_reads`) and safety reports (`reports`, scoped by the reported person's
 region).
 
+On branch h14msg it also joins 0007 (main) and 0014e (live events, branch h14ev), which both
+started from 0006; the integrator re-chains it after whatever is last on main.
+
 Revision ID: 0014m
-Revises: 0007
+Revises: 0007, 0014e
 Create Date: 2026-12-01 21:59:03.780453
 """
 
@@ -17,7 +20,7 @@ from alembic import op
 
 
 revision: str = '0014m'
-down_revision: str | None = '0007'
+down_revision: str | tuple[str, ...] | None = ('0007', '0014e')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

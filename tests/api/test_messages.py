@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.config import get_settings
-from app.models import MatchRead, Message
+from app.models import Event, MatchRead, Message
 from tests.conftest import API, Person, database_snapshot, mutual_match
 
 
@@ -328,3 +328,56 @@ def test_sends_are_rate_limited_per_sender(client, db, pair, monkeypatch) -> Non
     assert send(client, teacher, match_id, "spam 0", "s0").status_code == 200
     # the partner has their own allowance
     assert send(client, pro, match_id, "rustig aan", "p").status_code == 201
+
+
+def _events(db: Session, user_id: int) -> list[tuple[str, dict[str, Any]]]:
+    db.rollback()
+    rows = db.execute(
+        select(Event.type, Event.data).where(Event.user_id == user_id).order_by(Event.seq)
+    ).all()
+    return [(str(type_), dict(data)) for type_, data in rows]
+
+
+def test_a_message_is_a_live_event_for_its_recipient_with_new_unread_counts(
+    client, db, pair
+) -> None:
+    teacher, pro, match_id = pair
+    before_t, before_p = len(_events(db, teacher.id)), len(_events(db, pro.id))
+    sent = send(client, teacher, match_id, "Hoi! Zin in donderdag?", "live-1").json()
+    new = _events(db, pro.id)[before_p:]
+    assert [t for t, _ in new] == ["message", "unread"]
+    message = new[0][1]
+    assert message == {
+        "id": sent["id"],
+        "match_id": match_id,
+        "sender_id": teacher.id,
+        "mine": False,
+        "body": "Hoi! Zin in donderdag?",
+        "removed": False,
+        "client_id": None,  # the sender's key is not the recipient's business
+        "created_at": message["created_at"],
+    }
+    assert new[1][1]["messages"] == 1
+    assert new[1][1]["matches"] == [
+        {"match_id": match_id, "unread": 1, "last_message_id": sent["id"]}
+    ]
+    # the sender's own stream gets nothing for it, and a retry emits nothing new
+    assert _events(db, teacher.id)[before_t:] == []
+    assert send(client, teacher, match_id, "Hoi! Zin in donderdag?", "live-1").status_code == 200
+    assert len(_events(db, pro.id)) == before_p + 2
+
+    # a read receipt sends the reader their new counts
+    read = client.post(
+        f"{messages_url(match_id)}/read", json={"up_to_id": sent["id"]}, headers=pro.headers
+    )
+    assert read.status_code == 200
+    kind, counts = _events(db, pro.id)[-1]
+    assert kind == "unread" and counts["messages"] == 0 and counts["matches"] == []
+
+
+def test_erasure_removes_my_words_from_the_partners_stored_events(client, db, pair) -> None:
+    teacher, pro, match_id = pair
+    send(client, pro, match_id, "Bel me op 06-12345678", "p-live")
+    assert client.delete(f"{API}/me", headers=pro.headers).status_code == 204
+    messages = [data for kind, data in _events(db, teacher.id) if kind == "message"]
+    assert [(m["sender_id"], m["body"], m["removed"]) for m in messages] == [(pro.id, None, True)]
