@@ -88,7 +88,7 @@ def test_a_match_made_on_one_server_reaches_a_stream_on_the_other(servers) -> No
     assert note["data"]["type"] == "match_created"
     assert note["data"]["data"]["match_id"] == match["id"]
     assert note["data"]["data"]["partner_id"] == pro["id"]
-    assert got[1].data["data"] == {"notifications": 1}
+    assert got[1].data["data"] == {"messages": 0, "notifications": 1, "matches": []}
     assert got[2].data["data"] == {
         "match_id": match["id"],
         "status": "trial",
@@ -137,7 +137,7 @@ def test_reconnecting_with_the_last_id_replays_exactly_what_was_missed(servers) 
     assert [(e.id, e.event) for e in replayed] == missed
     assert replayed[0].data["data"]["type"] == "partner_confirmed"
     assert replayed[2].data["data"]["confirmed_by_partner"] is True
-    assert replayed[3].data["data"] == {"notifications": 1}
+    assert replayed[3].data["data"] == {"messages": 0, "notifications": 1, "matches": []}
     assert [e.id for e in live] == [missed[-1][0] + 1, missed[-1][0] + 2, missed[-1][0] + 3]
     assert [e.event for e in live] == ["notification", "unread", "match_updated"]
     assert live[0].data["data"]["type"] == "match_ended"
