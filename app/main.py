@@ -17,17 +17,22 @@ from app.openapi import install_docs, install_openapi
 from app.routers import (
     auth,
     coordinator,
+    events,
     feed,
     health,
     mail,
     matches,
     me,
+    messages,
     notifications,
     profiles,
+    push,
+    reports,
     swipes,
     trajectory,
 )
 from app.services import feature_store
+from app.services.event_hub import start_hub, stop_hub
 
 API_PREFIX = "/api/v1"
 
@@ -46,7 +51,9 @@ TAGS = [
     {"name": "feed", "description": "De swipe-stapel, swipes en blokkades"},
     {"name": "matches", "description": "Matches: proeftijd, bevestigen, exit-kaart"},
     {"name": "traject", "description": "Plan, ontmoetingen, voortgang en evaluaties"},
+    {"name": "berichten", "description": "Het gesprek van een match: berichten en gelezen"},
     {"name": "meldingen", "description": "Meldingen"},
+    {"name": "veiligheid", "description": "Iemand melden (ongewenst gedrag)"},
     {
         "name": "coördinator",
         "description": "Voor regionale coördinatoren: deelnemers en koppels van je regio's, "
@@ -65,11 +72,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # process: keep it out of the cyclic garbage collector's full passes, which otherwise
     # walk it all and show up as latency spikes.
     gc.freeze()
+    await start_hub(app)
     await start_in_process(app)
     try:
         yield
     finally:
         await stop_in_process(app)
+        await stop_hub(app)
         gc.unfreeze()
         await close_async_pool(app)
 
@@ -113,7 +122,11 @@ def create_app() -> FastAPI:
         profiles,
         matches,
         trajectory,
+        messages,
         notifications,
+        reports,
+        events,
+        push,
         mail,
         coordinator,
     ):

@@ -23,20 +23,21 @@ def encode_cursor(position: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list[Any]:
-    """The raw JSON list inside a cursor; use a `CursorShape` to get validated values."""
+def decode_cursor(cursor: str, param: str = "cursor") -> list[Any]:
+    """The raw JSON list inside a cursor; use a `CursorShape` to get validated values.
+    `param`: the query parameter it came in (for the 422's `loc`)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
-        raise _bad_cursor() from None
+        raise _bad_cursor(param) from None
     if not isinstance(value, list):
-        raise _bad_cursor()
+        raise _bad_cursor(param)
     return value
 
 
-def _bad_cursor() -> Invalid:
-    return Invalid(BAD_CURSOR, loc=["query", "cursor"])
+def _bad_cursor(param: str = "cursor") -> Invalid:
+    return Invalid(BAD_CURSOR, loc=["query", param])
 
 
 # What a cursor may hold, one checker per kind of value: each returns the value as the query
@@ -62,22 +63,22 @@ def cursor_date(value: Any) -> date:
 
 class CursorShape:
     """The declared shape of one list's cursor: a fixed-length position, one checker per
-    element. `decode` answers 422 (loc `query.cursor`) for anything else."""
+    element. `decode` answers 422 (loc `query.<param>`, default `cursor`) for anything else."""
 
     def __init__(self, *fields: Callable[[Any], Any]) -> None:
         self.fields = fields
 
-    def decode(self, cursor: str) -> tuple[Any, ...]:
-        position = decode_cursor(cursor)
+    def decode(self, cursor: str, *, param: str = "cursor") -> tuple[Any, ...]:
+        position = decode_cursor(cursor, param)
         if len(position) != len(self.fields):
-            raise _bad_cursor()
+            raise _bad_cursor(param)
         try:
             return tuple(check(value) for check, value in zip(self.fields, position, strict=True))
         except ValueError:
-            raise _bad_cursor() from None
+            raise _bad_cursor(param) from None
 
 
-BY_ID = CursorShape(cursor_id)  # lists ordered by id: matches, notifications, coordinator lists
+BY_ID = CursorShape(cursor_id)  # lists ordered by id: matches, notifications, messages, ...
 
 
 def cursor_order_key(value: Any) -> float:
