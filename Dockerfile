@@ -12,7 +12,7 @@ RUN useradd --create-home --uid 10001 jobtinder
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
 COPY migrations ./migrations
-RUN pip install .
+RUN pip install . && mkdir -p var/mail && chown -R jobtinder var
 
 USER jobtinder
 ENV HOST=0.0.0.0 PORT=8000 WORKERS=2 ENVIRONMENT=production

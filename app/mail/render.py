@@ -64,7 +64,7 @@ def render(
         text_values |= {"items": "\n".join(f"- {line}" for line in lines)}
         html_values |= {"items": "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"}
         text_values["count"] = html_values["count"] = str(len(contexts))
-    subject = loc.subject.format_map(text_values)
+    subject = " ".join(loc.subject.format_map(text_values).split())  # one line, always
     text = loc.text.format_map(text_values)
     body = loc.html.format_map(html_values)
     if unsubscribe_url is not None:

@@ -75,6 +75,8 @@ def enqueue_mail(
         raise ValueError(f"unknown language {language!r}")
     if not essential and (user_id is None or kind is None):
         raise ValueError("a non-essential mail needs user_id and kind (for unsubscribe)")
+    if "@" not in to or any(c in to for c in "\r\n,<>") or len(to) > 254:
+        raise ValueError("not a single plain email address")
     check_context(tpl, context)
     orjson.dumps(context)  # TypeError now rather than in the worker
     session.add(
@@ -217,7 +219,9 @@ def deliver_due(*, limit: int = BATCH, settings: Settings | None = None) -> Deli
         for index, mail_id in enumerate(ids):
             try:
                 prepared = _prepare(mail_id, report)
-            except Exception as exc:  # a bad template/context: this mail, never the batch
+            except (ValueError, KeyError, TypeError, IndexError) as exc:
+                # A bad template or context: this mail is retried and failed, never the
+                # batch. (A database error propagates: the claims expire and are retried.)
                 log.exception("mail %s could not be rendered", mail_id)
                 _record_failure(mail_id, f"render: {type(exc).__name__}", settings, report)
                 continue

@@ -329,6 +329,8 @@ def test_tick_mails_the_trial_ending_once_even_from_concurrent_ticks(
         assert f"{BASE}/app/matches/{match['id']}" in mail.part("plain")
         ends = clock.as_utc(db.get(Match, match["id"]).trial_ends_at)
         assert f"proeftijd tot {ends.day} " in mail.part("plain")
+        [behind] = [m for m in smtp.inbox.to(who.email) if "achter" in m.message["Subject"]]
+        assert re.search(r"0 van 20 uur, [\d.]+ uur achter: ", behind.part("plain"))
     # Reading notifications later (which also emits what is due) mails nothing new.
     relogin(client, teacher)
     assert client.get(f"{API}/notifications", headers=teacher.headers).status_code == 200

@@ -203,3 +203,44 @@ def test_two_concurrent_workers_send_each_mail_once(smtp: SmtpServer) -> None:
     recipients = [r.rcpt_tos[0] for r in smtp.inbox.received]
     assert sorted(recipients) == sorted(f"user{i}@example.org" for i in range(count))
     assert {r.status for r in _rows()} == {"sent"}
+
+
+def test_a_recipient_that_is_not_one_plain_address_is_refused_at_enqueue() -> None:
+    for bad in ("no-at-sign", "a@example.org\r\nBcc: x@evil.example", "a@x.org, b@y.org"):
+        with Session(get_engine()) as session, pytest.raises(ValueError, match="address"):
+            enqueue_mail(
+                session,
+                template="verify_email",
+                to=bad,
+                language="nl",
+                context={"name": "A", "link": "https://x/app/verify-email"},
+            )
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_smtp_login_with_the_configured_credentials_which_never_reach_the_outbox(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = SmtpServer(login=("mailer", "s3cret-smtp-pass"))
+    server.start()
+    try:
+        monkeypatch.setenv("SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("SMTP_PORT", str(server.port))
+        monkeypatch.setenv("SMTP_STARTTLS", "false")
+        monkeypatch.setenv("SMTP_USERNAME", "mailer")
+        monkeypatch.setenv("SMTP_PASSWORD", "wrong-password")
+        get_settings.cache_clear()
+        _enqueue("anna@example.org")
+        assert deliver_all().sent == 0
+        [row] = _rows()
+        assert row.status == "pending" and "SMTPAuthenticationError" in (row.last_error or "")
+        assert "wrong-password" not in (row.last_error or "") + caplog.text
+
+        monkeypatch.setenv("SMTP_PASSWORD", "s3cret-smtp-pass")
+        get_settings.cache_clear()
+        clock.advance(timedelta(hours=1))
+        assert deliver_all().sent == 1
+        assert [r.rcpt_tos for r in server.inbox.received] == [["anna@example.org"]]
+        assert "s3cret-smtp-pass" not in caplog.text
+    finally:
+        server.stop()
