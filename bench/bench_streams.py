@@ -11,7 +11,8 @@ it, and creates plain participant rows with access tokens signed by a bench SECR
    memory growth per stream = (RSS after - RSS before) / (streams - 10).
 2. delivery: two API processes (the "2 workers"), 50 users, each with one stream on each
    process. A separate process emits events through `app.services.events.emit` — the function
-   the API's request handlers call — at `--rate` per second, each in its own transaction,
+   the API's request handlers call — at `--rate` per second from 4 threads (paced on one
+   schedule, as request threads would), each in its own transaction,
    each carrying its send time; every stream must receive every event of its user exactly
    once. Latency = receive time − send time (same machine clock), over all streams.
 """
@@ -141,8 +142,8 @@ async def idle(streams: int, people: list[tuple[int, str]], logs: Path) -> dict[
         await asyncio.sleep(3)
         before = rss_kib(server.pid)
         started = time.monotonic()
-        for _ in range((streams - 10) // 100):
-            await add(100)
+        while len(opened) < streams:
+            await add(min(100, streams - len(opened)))
         opening = time.monotonic() - started
         await asyncio.sleep(20)  # past a heartbeat and a presence renewal
         after = rss_kib(server.pid)
@@ -192,9 +193,10 @@ async def delivery(
         ]
         await asyncio.sleep(3)
         sent: dict[int, int] = {}
-        done = threading.Event()
+        lock = threading.Lock()
+        threads = 4  # like API request threads: one emitter cannot commit 200/s here
 
-        def emitter() -> None:
+        def emitter(part: int) -> None:
             from sqlmodel import Session
 
             from app.db import get_engine
@@ -203,7 +205,7 @@ async def delivery(
             engine = get_engine()
             total = rate * seconds
             start = time.monotonic()
-            for n in range(total):
+            for n in range(part, total, threads):
                 due = start + n / rate
                 pause = due - time.monotonic()
                 if pause > 0:
@@ -217,13 +219,14 @@ async def delivery(
                         data={"match_id": 0, "sender_id": 0, "sent_at": time.time()},
                     )
                     session.commit()
-                sent[user_id] = sent.get(user_id, 0) + 1
-            done.set()
+                with lock:
+                    sent[user_id] = sent.get(user_id, 0) + 1
 
         began = time.monotonic()
-        thread = threading.Thread(target=emitter, daemon=True)
-        thread.start()
-        while not done.is_set():
+        workers = [threading.Thread(target=emitter, args=(k,), daemon=True) for k in range(threads)]
+        for worker in workers:
+            worker.start()
+        while any(worker.is_alive() for worker in workers):
             await asyncio.sleep(0.2)
         achieved = sum(sent.values()) / (time.monotonic() - began)
         await asyncio.sleep(3)
