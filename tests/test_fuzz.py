@@ -17,7 +17,13 @@ from tests.conftest import API, PASSWORD, database_snapshot, mutual_match
 
 pytestmark = pytest.mark.fuzz
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app())
+# The live event stream (GET /events) answers a valid request with a stream that does not
+# end: a fuzzer reading whole bodies would wait forever. Its inputs (ticket, Last-Event-ID,
+# credentials) are tested in tests/api/test_events.py, its behaviour in
+# tests/test_live_events.py.
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app()).exclude(
+    path="/api/v1/events", method="GET"
+)
 
 CHECKS = [
     checks.not_a_server_error,

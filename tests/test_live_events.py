@@ -1,6 +1,8 @@
 """Live events over real servers: two independent server processes (two workers each) on the
 test database; what happens through one reaches a stream held open on the other."""
 
+import socket
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -13,12 +15,13 @@ from sqlmodel import Session
 from app import clock
 from app.db import get_engine
 from app.models import Event
+from app.services import events
 from tests.conftest import API, TEST_DATABASE_URL
 from tests.live import SseReader, register_participant, run_server
 
 pytestmark = pytest.mark.concurrency
 
-FAST = {"EVENTS_HEARTBEAT_SECONDS": "0.5"}
+FAST = {"EVENTS_HEARTBEAT_SECONDS": "0.5", "EVENTS_SLOW_CLIENT_SECONDS": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -189,3 +192,43 @@ def test_redis_carries_the_wake_up_between_servers_on_one_sqlite_file(tmp_path) 
         finally:
             stream.close()
     assert [e.event for e in got] == ["notification", "unread", "match_updated"]
+
+
+def test_a_client_that_stops_reading_is_dropped(servers) -> None:  # type: ignore[no-untyped-def]
+    a, _ = servers
+    teacher, _ = _people(a, "live-6")
+    host, port = a.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a tiny window, never read
+    sock.connect((host, int(port)))
+    request = (
+        f"GET {API}/events HTTP/1.1\r\nHost: {host}\r\n"
+        f"Authorization: {teacher['headers']['Authorization']}\r\n\r\n"
+    )
+    sock.sendall(request.encode())
+    time.sleep(1)
+    padding = "x" * 4000
+    with Session(get_engine()) as session:  # far more than any socket buffer holds
+        for n in range(2000):
+            events.emit(
+                session, user_id=teacher["id"], type="unread", data={"n": n, "pad": padding}
+            )
+        session.commit()
+    time.sleep(4)  # the server is blocked on us for longer than EVENTS_SLOW_CLIENT_SECONDS
+    sock.settimeout(2)
+    received, closed = 0, False
+    deadline = time.monotonic() + 15
+    try:
+        while time.monotonic() < deadline:  # what was buffered, then the server's close
+            try:
+                chunk = sock.recv(1 << 20)
+            except TimeoutError:
+                break
+            if not chunk:
+                closed = True
+                break
+            received += len(chunk)
+    finally:
+        sock.close()
+    assert closed, f"the server kept the stream open ({received} bytes read)"
+    assert 0 < received < 2000 * 4000  # dropped part-way, not streamed to the end
