@@ -100,7 +100,8 @@ def _purge(args: argparse.Namespace) -> None:
         f"retention {days} days: {report.trajectories} trajectory(ies) stripped, "
         f"{report.accounts} inactive account(s) erased, {report.notifications} notification(s), "
         f"{report.refresh_tokens} expired refresh token(s), "
-        f"{report.rate_limit_counters} rate-limit counter(s) removed"
+        f"{report.rate_limit_counters} rate-limit counter(s), "
+        f"{report.orphan_photos} orphaned photo image(s) removed"
     )
 
 

@@ -223,6 +223,7 @@ def world(client, make_participant, make_staff) -> dict[str, Any]:  # type: igno
             "user_id": pro.id,
             "target_id": pro.id,
             "notification_id": notifications[0]["id"],
+            "name": "0" * 32 + "-card.webp",  # a photo image (GET /media/{name})
         },
     }
 

@@ -16,6 +16,8 @@ PUBLIC = {
     ("GET", f"{API}/vocabulary"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    # Photo images: no token, a signed expiring URL instead (tests/api/test_photos.py).
+    ("GET", "/media/{name}"),
 }
 
 

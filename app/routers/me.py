@@ -12,8 +12,7 @@ from app.schemas.common import problem_responses
 from app.schemas.profiles import ProfileOwn, ProfilePatch, ProfilePut
 from app.schemas.users import MeOut
 from app.security import CurrentUser, Participant
-from app.services import accounts
-from app.services import photos
+from app.services import accounts, photos
 from app.services import profiles as profile_service
 
 router = APIRouter(prefix="/me", tags=["account"])

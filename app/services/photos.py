@@ -106,6 +106,10 @@ def photo_fields(key: str | None, width: int | None, height: int | None) -> dict
     }
 
 
+def photo_of(profile: Profile) -> dict[str, Any] | None:
+    return photo_fields(profile.photo_key, profile.photo_width, profile.photo_height)
+
+
 # --- upload and removal -------------------------------------------------------------------
 
 

@@ -7,7 +7,8 @@ After RETENTION_DAYS (default 730, two years: long enough for a programme evalua
 - inactive participant accounts (no login for that long, and no ongoing match) are erased as
   by DELETE /me;
 - read notifications of that age are deleted.
-Always: expired refresh tokens, and rate-limit counters older than a day.
+Always: expired refresh tokens, rate-limit counters older than a day, and stored photo
+images no profile refers to any more (older than an hour: an upload in flight is kept).
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -20,6 +21,7 @@ from sqlmodel import Session, col
 from app import clock, ratelimit
 from app.models import Evaluation, Match, Meeting, Notification, Plan, RefreshToken, Role, User
 from app.services import matches as match_service
+from app.services import photos
 
 
 @dataclass
@@ -29,6 +31,7 @@ class PurgeReport:
     notifications: int = 0
     refresh_tokens: int = 0
     rate_limit_counters: int = 0
+    orphan_photos: int = 0  # stored photo images no profile refers to any more
     erased_ids: list[int] = field(default_factory=list)
 
 
@@ -86,6 +89,7 @@ def purge(*, session: Session, days: int) -> PurgeReport:
     )
     session.commit()
     report.rate_limit_counters = ratelimit.purge_expired()
+    report.orphan_photos = photos.sweep_orphans(session)
     return report
 
 
