@@ -14,7 +14,6 @@ URLs) from the three columns the feed's page query already reads; no database ro
 """
 
 import argparse
-import io
 import json
 import os
 import resource
