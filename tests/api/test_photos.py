@@ -19,6 +19,7 @@ from PIL import Image
 from app import clock
 from app.cli import main as cli
 from app.config import get_settings
+from app.schemas.feed import FeedPageOut
 from app.services import photos
 from tests.api import photo_files as files
 from tests.conftest import API, Person, database_snapshot, login, mutual_match
@@ -512,3 +513,24 @@ def test_participants_only_and_a_file_is_required(
     assert client.put(PHOTO, data={"x": "y"}, headers=make_participant().headers).status_code == 422
     assert client.put(PHOTO, files={"file": ("a.jpg", data, "image/jpeg")}).status_code == 401
     assert media.objects() == {}
+
+
+def test_the_feed_with_photos_is_exactly_the_documented_model(
+    media: Media, client: TestClient, make_participant
+) -> None:
+    """The feed writes its JSON without pydantic: with photos on the cards, its body is still
+    a fixed point of FeedPageOut, and each card's photo is the one the public card shows."""
+    teacher = make_participant("teacher")
+    pros = [make_participant("professional", place=p) for p in ("rotterdam", "delft")]
+    for pro in pros:
+        uploaded(client, pro)
+    without = make_participant("professional", place="schiedam")
+    response = client.get(f"{API}/feed", headers=teacher.headers)
+    body = response.json()
+    assert FeedPageOut.model_validate_json(response.content).model_dump(mode="json") == body
+    by_id = {item["profile"]["id"]: item["profile"] for item in body["items"]}
+    assert set(by_id) == {p.id for p in [*pros, without]}
+    assert by_id[without.id]["photo"] is None
+    for pro in pros:
+        assert by_id[pro.id]["photo"] == card(client, teacher, pro).json()["photo"]
+        assert fetch(client, by_id[pro.id]["photo"]["thumbnail_url"]).status_code == 200
