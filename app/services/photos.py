@@ -22,8 +22,9 @@ import hashlib
 import hmac
 import logging
 import threading
+import time
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -69,8 +70,14 @@ def _signing_key(secret: str) -> bytes:
 
 
 def _signature(name: str, exp: int) -> str:
-    key = _signing_key(get_settings().secret_key.get_secret_value())
-    digest = hmac.new(key, f"{name}:{exp}".encode(), hashlib.sha256).digest()[:16]
+    return _signature_with(get_settings().secret_key.get_secret_value(), name, exp)
+
+
+@lru_cache(maxsize=16384)
+def _signature_with(secret: str, name: str, exp: int) -> str:
+    # Cached: all URLs of one expiry step are the same, and a feed page signs two per card.
+    # hmac.digest is the one-shot C implementation.
+    digest = hmac.digest(_signing_key(secret), f"{name}:{exp}".encode(), "sha256")[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -97,10 +104,10 @@ def photo_fields(key: str | None, width: int | None, height: int | None) -> dict
     """A card's `photo` (signed URLs), from the profile's three photo columns."""
     if key is None or width is None or height is None:
         return None
-    exp = url_expiry(clock.now().timestamp())
+    exp = url_expiry(time.time() + clock.offset_seconds())
     return {
-        "url": signed_url(object_name(key, "card"), exp),
-        "thumbnail_url": signed_url(object_name(key, "thumb"), exp),
+        "url": signed_url(f"{key}-card.webp", exp),
+        "thumbnail_url": signed_url(f"{key}-thumb.webp", exp),
         "width": width,
         "height": height,
     }
