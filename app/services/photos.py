@@ -73,12 +73,15 @@ def _signature(name: str, exp: int) -> str:
     return _signature_with(get_settings().secret_key.get_secret_value(), name, exp)
 
 
-@lru_cache(maxsize=16384)
-def _signature_with(secret: str, name: str, exp: int) -> str:
-    # Cached: all URLs of one expiry step are the same, and a feed page signs two per card.
+def _computed_signature(secret: str, name: str, exp: int) -> str:
     # hmac.digest is the one-shot C implementation.
     digest = hmac.digest(_signing_key(secret), f"{name}:{exp}".encode(), "sha256")[:16]
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+# Issuing is cached: all URLs of one expiry step are the same, and a feed page signs two per
+# card. Checking is not, so that requests with made-up expiries cannot crowd the cache.
+_signature_with = lru_cache(maxsize=16384)(_computed_signature)
 
 
 def url_expiry(now: float) -> int:
@@ -95,9 +98,13 @@ def signed_url(name: str, exp: int) -> str:
 
 def valid_signature(name: str, exp: int, sig: str) -> bool:
     """A genuine, unexpired signature for this object."""
-    if exp <= clock.now().timestamp():
+    now = clock.now().timestamp()
+    # Expired, or later than any URL an API process issues (with a minute for clock skew
+    # between machines).
+    if not now < exp <= now + get_settings().photo_url_seconds + 60:
         return False
-    return hmac.compare_digest(_signature(name, exp), sig)
+    secret = get_settings().secret_key.get_secret_value()
+    return hmac.compare_digest(_computed_signature(secret, name, exp), sig)
 
 
 def photo_fields(key: str | None, width: int | None, height: int | None) -> dict[str, Any] | None:
