@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
     retention_days: int = Field(default=730, ge=1)
+    # Profile photos (app/services/photos.py). Stored in MEDIA_DIR, or in an S3-compatible
+    # bucket when S3_BUCKET is set (credentials from boto3's usual AWS_* variables).
+    media_dir: str = "./media"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    photo_max_pixels: int = Field(default=25_000_000, ge=10_000, le=100_000_000)
+    photo_url_seconds: int = Field(default=900, ge=60, le=3600)
+    photo_concurrency: int = Field(default=2, ge=1, le=32)
+    media_base_url: str = ""  # e.g. a CDN in front of /media; default: relative URLs
     log_level: str = "info"
     # "fast" = Argon2 with minimal cost, for test suites only (refused outside ENVIRONMENT=test).
     password_hash_profile: Literal["production", "fast"] = "production"

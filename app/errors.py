@@ -89,6 +89,10 @@ class Invalid(AppError):
         self.errors = [{"loc": loc, "msg": detail, "type": type_}]
 
 
+class ContentTooLarge(AppError):
+    status, title, slug = 413, "Content too large", "content-too-large"
+
+
 class ServiceUnavailable(AppError):
     status, title, slug = 503, "Service unavailable", "service-unavailable"
 

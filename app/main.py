@@ -23,6 +23,7 @@ from app.routers import (
     mail,
     matches,
     me,
+    media,
     messages,
     notifications,
     profiles,
@@ -109,7 +110,12 @@ def create_app() -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # The photo upload only: the photo plus the multipart framing around it.
+        per_route={("PUT", API_PREFIX + "/me/photo"): settings.photo_max_bytes + 16 * 1024},
+    )
 
     # Requests are matched against routes in this order: the hot paths first. Each router is
     # included on the app itself: a route inside routers nested in routers costs a walk over
@@ -133,6 +139,7 @@ def create_app() -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(coordinator.admin_router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(media.router)
     if settings.docs_enabled:
         install_docs(app)
     return app

@@ -241,6 +241,7 @@ def world(client, make_participant, make_staff) -> dict[str, Any]:  # type: igno
             "target_id": pro.id,
             "notification_id": notifications[0]["id"],
             "report_id": 1,
+            "name": "0" * 32 + "-card.webp",  # a photo image (GET /media/{name})
         },
     }
 

@@ -26,6 +26,8 @@ PUBLIC = {
     ("POST", f"{API}/mail/unsubscribe"),
     # The VAPID public key is public by nature (browsers need it before anyone logs in).
     ("GET", f"{API}/push/public-key"),
+    # Photo images: no token, a signed expiring URL instead (tests/api/test_photos.py).
+    ("GET", "/media/{name}"),
 }
 
 

@@ -1,12 +1,13 @@
 """My account: who I am, my profile, my data (export and erasure)."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, File, Response, UploadFile, status
 
 from app import clock
+from app.config import get_settings
 from app.db import SessionDep
-from app.errors import NotFound
+from app.errors import ContentTooLarge, NotFound
 from app.models import Profile
 from app.pagination import PageDep
 from app.schemas.common import problem_responses
@@ -21,7 +22,14 @@ from app.schemas.users import (
     SessionPage,
 )
 from app.security import Bearer, CurrentUser, Participant
-from app.services import account_tokens, accounts, credentials, mail_preferences, sessions
+from app.services import (
+    account_tokens,
+    accounts,
+    credentials,
+    mail_preferences,
+    photos,
+    sessions,
+)
 from app.services import profiles as profile_service
 
 router = APIRouter(prefix="/me", tags=["account"])
@@ -74,6 +82,48 @@ def put_profile(body: ProfilePut, user: Participant, session: SessionDep) -> Pro
 def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) -> ProfileOwn:
     profile = profile_service.patch_profile(session=session, user=user, body=body)
     return profile_service.own_profile(profile, user)
+
+
+@router.put(
+    "/photo",
+    response_model=ProfileOwn,
+    tags=["profiel"],
+    summary="Profielfoto uploaden of vervangen",
+    description="A JPEG, PNG or WebP photo (multipart field `file`, up to PHOTO_MAX_BYTES, "
+    "default 10 MB). The image is decoded for real (file name and Content-Type are ignored), "
+    "turned upright by its EXIF orientation, stripped of all metadata (GPS, camera, dates) "
+    "and stored as a card image (long side 720 px) and a 160 px square thumbnail. Refused "
+    "with 422: anything that is not such an image, animated images, more than "
+    "PHOTO_MAX_PIXELS pixels, sides under 64 px or longer than 4 x the other, damaged files. "
+    "Nothing is stored on refusal. Answers my own profile with its `photo`.",
+    responses=problem_responses(401, 403, 413, 422),
+)
+def put_photo(
+    file: Annotated[UploadFile, File(description="The photo (JPEG, PNG or WebP).")],
+    user: Participant,
+    session: SessionDep,
+) -> ProfileOwn:
+    limit = get_settings().photo_max_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise ContentTooLarge(photos.PHOTO_TOO_LARGE.format(limit=limit))
+    profile = photos.set_photo(session=session, user=user, data=data)
+    return profile_service.own_profile(profile, user)
+
+
+@router.delete(
+    "/photo",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    tags=["profiel"],
+    summary="Profielfoto verwijderen",
+    description="Remove my photo; its stored images are deleted. 204 also when there was none.",
+    responses=problem_responses(401, 403),
+)
+def delete_photo(user: Participant, session: SessionDep) -> Response:
+    assert user.id is not None
+    photos.remove_photo(session=session, user_id=user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(

@@ -78,6 +78,7 @@ def problem_responses(
         403: "Wrong role",
         404: "Not found (or not yours)",
         409: "Conflict with the current state",
+        413: "Content too large",
         422: "Invalid input",
         429: "Too many requests",
         503: "Database unavailable",

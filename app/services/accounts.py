@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import verify_password_bounded
-from app.services import events, messages, outbox, push, reports, sessions, trajectory
+from app.services import events, messages, outbox, photos, push, reports, sessions, trajectory
 from app.services import matches as match_service
 from app.services.feature_store import bump_version
 from app.services.mail_preferences import mail_choices
@@ -263,6 +263,7 @@ def _profile_export(profile: Profile) -> dict[str, Any]:
     data = profile.model_dump(mode="json")
     data["created_at"] = _iso(profile.created_at)
     data["updated_at"] = _iso(profile.updated_at)
+    data["photo"] = photos.photo_of(profile)
     return data
 
 
@@ -376,6 +377,9 @@ def erase_account(*, session: Session, user: User) -> None:
         match_service.end_match(
             session=session, match=match, by=user, reason="account_deleted", note=None
         )
+    photo_key = session.scalar(
+        select(col(Profile.photo_key)).where(col(Profile.user_id) == user.id)
+    )
     if session.execute(delete(Profile).where(col(Profile.user_id) == user.id)).rowcount:  # type: ignore[attr-defined]
         assert user.side is not None
         bump_version(session, user.side, deletion=True)
@@ -409,6 +413,8 @@ def erase_account(*, session: Session, user: User) -> None:
     user.deleted_at = clock.now()
     session.add(user)
     session.commit()
+    if photo_key is not None:
+        photos.discard(session, photo_key)  # the images go once nothing refers to them
 
 
 def _forget_name_in_notifications(session: Session, *, user_id: int, recipients: set[int]) -> None:

@@ -14,7 +14,8 @@ of past days; handled mails (sent, merged into a digest, skipped or failed) olde
 MAIL_KEEP_DAYS (90; their unsubscribe links then stop working), with the per-day digest
 slots older than two days; live events older than EVENTS_KEEP_DAYS (14; a stream replays at
 most that far back), stream tickets an hour past expiry, lapsed presence rows, and handled
-pushes after MAIL_KEEP_DAYS.
+pushes after MAIL_KEEP_DAYS; stored photo images no profile refers to
+any more (older than an hour: an upload in flight is kept).
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -43,7 +44,7 @@ from app.models import (
     Role,
     User,
 )
-from app.services import events, messages, reports
+from app.services import events, messages, photos, reports
 from app.services import matches as match_service
 from app.services.revocation import CLOCK_MARGIN
 
@@ -63,6 +64,7 @@ class PurgeReport:
     daily_like_counts: int = 0
     mails: int = 0
     events: int = 0
+    orphan_photos: int = 0  # stored photo images no profile refers to any more
     erased_ids: list[int] = field(default_factory=list)
 
 
@@ -175,6 +177,7 @@ def purge(*, session: Session, days: int) -> PurgeReport:
     )
     session.commit()
     report.rate_limit_counters = ratelimit.purge_expired()
+    report.orphan_photos = photos.sweep_orphans(session)
     return report
 
 
