@@ -155,8 +155,8 @@ def _purge(args: argparse.Namespace) -> None:
         f"{report.rate_limit_counters} rate-limit counter(s), "
         f"{report.daily_like_counts} past day(s) like count(s), "
         f"{report.reports} resolved report(s), "
-        f"{report.mails} handled mail(s), "
-        f"{report.orphan_photos} orphaned photo image(s) removed"
+        f"{report.orphan_photos} orphaned photo image(s), "
+        f"{report.mails} handled mail(s) removed"
     )
 
 
