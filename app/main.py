@@ -12,7 +12,7 @@ from app.config import get_settings
 from app.db import close_async_pool, open_async_pool
 from app.errors import install_error_handlers
 from app.middleware import BodySizeLimit, SecurityHeaders
-from app.openapi import install_docs, install_openapi
+from app.openapi import install_docs, install_openapi, operation_id
 from app.routers import (
     auth,
     coordinator,
@@ -38,20 +38,25 @@ mutual like starts a match in its trial period (*proeftijd*), and either side ca
 moment with the *exit-kaart*. Errors are `application/problem+json` (RFC 9457).
 """
 
+# Tag names are ASCII identifiers (generators turn them into class and file names); the Dutch
+# label leads the description.
 TAGS = [
-    {"name": "account", "description": "Registreren, inloggen, mijn gegevens"},
-    {"name": "profiel", "description": "Mijn profiel en profielkaarten"},
-    {"name": "feed", "description": "De swipe-stapel, swipes en blokkades"},
-    {"name": "matches", "description": "Matches: proeftijd, bevestigen, exit-kaart"},
-    {"name": "traject", "description": "Plan, ontmoetingen, voortgang en evaluaties"},
-    {"name": "meldingen", "description": "Meldingen"},
+    {"name": "account", "description": "**Account** — registreren, inloggen, mijn gegevens"},
+    {"name": "profile", "description": "**Profiel** — mijn profiel en profielkaarten"},
+    {"name": "feed", "description": "**Feed** — de swipe-stapel, swipes en blokkades"},
+    {"name": "matches", "description": "**Matches** — proeftijd, bevestigen, exit-kaart"},
     {
-        "name": "coördinator",
-        "description": "Voor regionale coördinatoren: deelnemers en koppels van je regio's, "
-        "blind koppelen, voorstellen, cijfers en exports",
+        "name": "trajectory",
+        "description": "**Traject** — plan, ontmoetingen, voortgang en evaluaties",
     },
-    {"name": "vocabulaire", "description": "Codelijsten"},
-    {"name": "operations", "description": "Health checks"},
+    {"name": "notifications", "description": "**Meldingen**"},
+    {
+        "name": "coordinator",
+        "description": "**Coördinator** — voor regionale coördinatoren: deelnemers en koppels "
+        "van je regio's, blind koppelen, voorstellen, cijfers en exports",
+    },
+    {"name": "vocabulary", "description": "**Vocabulaire** — codelijsten"},
+    {"name": "operations", "description": "**Beheer** — health checks"},
 ]
 
 
@@ -82,6 +87,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         swagger_ui_parameters={"persistAuthorization": True},
+        generate_unique_id_function=operation_id,
     )
     install_error_handlers(app)
     install_openapi(app)

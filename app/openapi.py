@@ -1,5 +1,7 @@
-"""The OpenAPI document, made honest about errors: every 4xx/5xx answer is problem+json."""
+"""The OpenAPI document, made honest about errors (every 4xx/5xx answer is problem+json) and
+easy on generators: short stable operation ids, one named schema per enum."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -7,11 +9,76 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from app.schemas.common import Problem
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+API_PREFIX = "/api/v1"
+_VERBS = {"PUT": "replace", "PATCH": "update", "DELETE": "delete"}
+
+
+def operation_id(route: APIRoute) -> str:
+    """The operation id, by one rule from the route (so new routes are named without a table).
+
+    The path's fixed segments after /api/v1 (parameters left out; `-` and `.` become `_`),
+    joined by `_`, then a verb: GET → `list` when the endpoint function is named `list_…`
+    (it answers a page: `items` + `next_cursor`), else `read`; POST → `create` when the
+    endpoint is named `create_…` (it answers 201 with a new resource), else nothing (the last
+    segment names the action: `matches_exit`); PUT → `replace`; PATCH → `update`; DELETE →
+    `delete`. Examples: POST /swipes → `swipes_create`, GET /matches/{id} → `matches_read`,
+    POST /notifications/{id}/read → `notifications_read`. FastAPI calls this while it builds
+    the route, before the status code and response model are set: hence the endpoint's name.
+    """
+    path = route.path_format.removeprefix(API_PREFIX)
+    parts = [part for part in path.split("/") if part and "{" not in part]
+    segments = [re.sub(r"[^a-z0-9]+", "_", part.lower()).strip("_") for part in parts]
+    method = sorted(route.methods or {"GET"})[0]
+    name = route.name or ""
+    if method == "GET":
+        verb = "list" if name.startswith("list_") else "read"
+    elif method == "POST":
+        verb = "create" if name.startswith("create_") else ""
+    else:
+        verb = _VERBS.get(method, method.lower())
+    return "_".join([*segments, verb] if verb else segments)
+
+
+# One named schema per enum, reused wherever those values appear (a property, a query
+# parameter, a list item). An enum whose values are not listed here fails
+# tests/test_openapi.py: name it here.
+ENUMS: dict[str, tuple[str, ...]] = {
+    "Side": ("teacher", "professional"),
+    "Role": ("participant", "coordinator", "admin"),
+    "StaffRole": ("coordinator", "admin"),
+    "EndedBy": ("teacher", "professional", "coordinator"),
+    "MatchStatus": ("trial", "active", "completed", "ended"),
+    "MatchOrigin": ("mutual_like", "coordinator"),
+    "MatchMode": ("subject", "surprise", "balanced"),
+    "Decision": ("like", "pass"),
+    "EvaluationKind": ("midterm", "final"),
+    "WillContinue": ("yes", "no", "maybe"),
+    "ParticipantStatus": ("no_profile", "incomplete", "looking", "trial", "active", "completed"),
+}
+_ENUM_BY_VALUES = {frozenset(values): name for name, values in ENUMS.items()}
+
+
+def _name_enums(node: Any, schemas: dict[str, Any]) -> Any:
+    """Replace every inline string enum by a $ref to its named schema."""
+    if isinstance(node, list):
+        return [_name_enums(item, schemas) for item in node]
+    if not isinstance(node, dict):
+        return node
+    values = node.get("enum")
+    if isinstance(values, list) and len(values) > 1 and node.get("type") == "string":
+        name = _ENUM_BY_VALUES.get(frozenset(values))
+        if name is not None:
+            schemas[name] = {"type": "string", "enum": list(ENUMS[name]), "title": name}
+            rest = {k: v for k, v in node.items() if k not in ("enum", "type", "title")}
+            return {"$ref": f"#/components/schemas/{name}", **rest}
+    return {key: _name_enums(value, schemas) for key, value in node.items()}
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -36,6 +103,10 @@ def install_openapi(app: FastAPI) -> None:
                         response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
+        named: dict[str, Any] = {}
+        spec = _name_enums(spec, named)
+        spec["components"]["schemas"].update(named)
+        spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
         app.openapi_schema = spec
         return spec
 

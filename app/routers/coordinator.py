@@ -43,8 +43,8 @@ from app.services.profiles import missing_fields
 from app.services.trajectory import Progress
 from app.vocabulary import get_vocabulary
 
-router = APIRouter(prefix="/coordinator", tags=["coördinator"])
-admin_router = APIRouter(prefix="/admin", tags=["coördinator"])
+router = APIRouter(prefix="/coordinator", tags=["coordinator"])
+admin_router = APIRouter(prefix="/admin", tags=["coordinator"])
 
 RegionQuery = Annotated[
     str | None, Query(max_length=40, description="Region code; default: all mine")

@@ -28,7 +28,7 @@ router = APIRouter(tags=["feed"])
     "profile is incomplete.",
     responses=problem_responses(401, 403, 409, 422),
 )
-async def read_feed(bearer: Bearer, request: Request, page: PageDep) -> Response:
+async def list_feed(bearer: Bearer, request: Request, page: PageDep) -> Response:
     # The hot path: the caller is checked (401/403) inside the feed's first query. On
     # PostgreSQL it runs on the event loop (the hot paths' async pool); otherwise in the
     # threadpool with a session.

@@ -13,11 +13,12 @@ from app.security import CurrentUser, Participant
 from app.services import accounts
 from app.services import profiles as profile_service
 
-router = APIRouter(prefix="/me", tags=["account"])
+router = APIRouter(prefix="/me")  # tags per route: one tag per operation
 
 
 @router.get(
     "",
+    tags=["account"],
     response_model=MeOut,
     summary="Mijn account",
     description="My account and, for participants, my own full profile (or null).",
@@ -40,7 +41,7 @@ def read_me(user: CurrentUser, session: SessionDep) -> MeOut:
 @router.put(
     "/profile",
     response_model=ProfileOwn,
-    tags=["profiel"],
+    tags=["profile"],
     summary="Profiel aanmaken of vervangen",
     description="Create or replace my profile. Fields left out return to their defaults. "
     "Codes come from GET /api/v1/vocabulary.",
@@ -54,7 +55,7 @@ def put_profile(body: ProfilePut, user: Participant, session: SessionDep) -> Pro
 @router.patch(
     "/profile",
     response_model=ProfileOwn,
-    tags=["profiel"],
+    tags=["profile"],
     summary="Profiel deels wijzigen",
     description='Change only the fields sent, e.g. `{"discoverable": false}` to pause.',
     responses=problem_responses(401, 403, 422),
@@ -66,6 +67,7 @@ def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) ->
 
 @router.get(
     "/export",
+    tags=["account"],
     summary="Al mijn gegevens (AVG inzage)",
     description="Everything stored about me: account, profile, swipes, blocks, matches, "
     "notifications. Nothing personal about anyone else.",
@@ -77,6 +79,7 @@ def export_me(user: CurrentUser, session: SessionDep) -> dict[str, Any]:
 
 @router.delete(
     "",
+    tags=["account"],
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Account verwijderen (AVG)",

@@ -14,7 +14,7 @@ from app.security import CurrentUser
 from app.services import notifications as service
 from app.services.time_events import emit_due_notifications
 
-router = APIRouter(prefix="/notifications", tags=["meldingen"])
+router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 
 @router.get(

@@ -14,7 +14,7 @@ from app.services import profiles as profile_service
 from app.services.swiping import blocked_between
 from app.vocabulary import get_vocabulary
 
-router = APIRouter(tags=["profiel"])
+router = APIRouter()  # tags per route: one tag per operation
 
 # Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
 # database (PostgreSQL raises on an out-of-range parameter, SQLite overflows).
@@ -23,6 +23,7 @@ MAX_ID = 2**31 - 1
 
 @router.get(
     "/profiles/{user_id}",
+    tags=["profile"],
     response_model=ProfileCard,
     summary="Profielkaart van een deelnemer",
     description="The public card. `contact` is filled only for matched partners (ongoing or "
@@ -55,7 +56,7 @@ def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> Prof
 
 @router.get(
     "/vocabulary",
-    tags=["vocabulaire"],
+    tags=["vocabulary"],
     summary="Codelijsten (vakgebieden, doelen, plaatsen, ...)",
     description="Every code list with Dutch (`nl`) and English (`en`) labels. No login needed.",
 )

@@ -32,7 +32,7 @@ from app.security import CurrentUser
 from app.services import trajectory as service
 from app.services.coordinator import match_in_scope, scope_of
 
-router = APIRouter(prefix="/matches", tags=["traject"])
+router = APIRouter(prefix="/matches", tags=["trajectory"])
 
 READ_ONLY = "Coordinators can follow a trajectory but not change it."
 WHO = (
@@ -157,7 +157,7 @@ def _meeting_out(meeting: Meeting, viewer: User) -> MeetingOut:
     "409 unless the match is in its trial or active." + WHO,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def log_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> MeetingOut:
+def create_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> MeetingOut:
     meeting = service.log_meeting(session=session, match=access.match, by=access.viewer, body=body)
     return _meeting_out(meeting, access.viewer)
 
@@ -257,7 +257,7 @@ def _evaluation_out(
     "both have filed the final evaluation, an active match is completed." + WHO,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-def file_evaluation(
+def create_evaluation(
     access: WriteAccess, session: SessionDep, body: Annotated[EvaluationIn, Body()]
 ) -> EvaluationOut:
     evaluation = service.file_evaluation(
