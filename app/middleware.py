@@ -5,7 +5,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_BASE, PROBLEM_JSON
+from app.errors import CONTENT_TOO_LARGE, PROBLEM_JSON, language_from_header
 
 
 class BodyTooLarge(Exception):
@@ -26,7 +26,9 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _too_large(send, self.max_bytes)
+            await _too_large(
+                send, self.max_bytes, language_from_header(headers.get(b"accept-language"))
+            )
             return
         received = 0
         started = False
@@ -50,15 +52,19 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _too_large(send, self.max_bytes)
+                await _too_large(
+                    send, self.max_bytes, language_from_header(headers.get(b"accept-language"))
+                )
 
 
-async def _too_large(send: Send, max_bytes: int) -> None:
+async def _too_large(send: Send, max_bytes: int, lang: str) -> None:
+    title, detail = CONTENT_TOO_LARGE.text(lang, {"max_bytes": max_bytes})
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + "content-too-large",
-        "title": "Content too large",
+        "type": CONTENT_TOO_LARGE.type,
+        "code": CONTENT_TOO_LARGE.code,
+        "title": title,
         "status": 413,
-        "detail": f"The request body is larger than {max_bytes} bytes.",
+        "detail": detail,
     }
     payload = json.dumps(body).encode()
     await send(

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app.schemas.common import Problem
+from app.errors import ERRORS
+from app.schemas.common import STATUS_DESCRIPTIONS, Problem
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -96,11 +97,10 @@ def install_openapi(app: FastAPI) -> None:
         schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         for defs_name, definition in schemas["Problem"].pop("$defs", {}).items():
             schemas.setdefault(defs_name, definition)
+        spec["info"]["description"] = spec["info"].get("description", "") + error_table()
         for operations in spec.get("paths", {}).values():
             for operation in operations.values():
-                for code, response in operation.get("responses", {}).items():
-                    if code.isdigit() and int(code) >= 400:
-                        response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}
+                declare_errors(operation)
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
         named: dict[str, Any] = {}
@@ -111,6 +111,77 @@ def install_openapi(app: FastAPI) -> None:
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# Operations that never touch the database (no 503).
+NO_DATABASE = {"healthz_read", "vocabulary_read"}
+RETRY_AFTER = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def error_table() -> str:
+    """The one list of error codes, generated from app/errors.py's registry."""
+    rows = [
+        f"| `{e.code}` | {e.status} | `{e.type}` | {e.detail_nl} / {e.detail} |"
+        for e in sorted(ERRORS.values(), key=lambda e: (e.status, e.code))
+    ]
+    return (
+        "\n\n## Error codes\n\nEvery error body is `application/problem+json` with a stable "
+        "`code` and its own `type` URI; `title` and `detail` follow `Accept-Language` (nl, "
+        "en). 429 and 503 answers carry `Retry-After` (seconds). Any request whose body is "
+        "larger than the limit gets 413.\n\n"
+        "| code | status | type | detail (nl / en) |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
+
+
+DEFAULT_CODES = {
+    401: ["not_authenticated"],
+    404: ["not_found"],
+    413: ["content_too_large"],
+    503: ["database_unavailable"],
+}
+
+
+def _default_codes(status: int, operation: dict[str, Any]) -> list[str]:
+    if status in DEFAULT_CODES:
+        return DEFAULT_CODES[status]
+    if status == 403:  # who may call it: by the operation's area
+        op_id, tags = operation.get("operationId", ""), operation.get("tags", [])
+        if op_id.startswith("admin_"):
+            return ["admins_only"]
+        if op_id.startswith("coordinator_"):
+            return ["coordinators_only"]
+        return ["trajectory_read_only"] if "trajectory" in tags else ["participants_only"]
+    if status == 422:
+        params = {p.get("name") for p in operation.get("parameters", [])}
+        return (
+            ["validation_error"]
+            + (["invalid_json"] if "requestBody" in operation else [])
+            + (["invalid_cursor"] if "cursor" in params else [])
+        )
+    return [e.code for e in ERRORS.values() if e.status == status]
+
+
+def declare_errors(operation: dict[str, Any]) -> None:
+    """Every status the operation can answer, each with its codes; Retry-After on 429/503."""
+    responses = operation.setdefault("responses", {})
+    if "requestBody" in operation:
+        responses.setdefault("413", {"description": STATUS_DESCRIPTIONS[413]})
+    if operation.get("operationId") not in NO_DATABASE:
+        responses.setdefault("503", {"description": STATUS_DESCRIPTIONS[503]})
+    for status, response in responses.items():
+        if not status.isdigit() or int(status) < 400:
+            continue
+        codes = response.pop("x-error-codes", None) or _default_codes(int(status), operation)
+        response["x-error-codes"] = codes
+        label = response.get("description") or STATUS_DESCRIPTIONS.get(int(status), "Error")
+        response["description"] = label + ": " + ", ".join(f"`{c}`" for c in codes)
+        response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}
+        if int(status) in (429, 503):
+            response["headers"] = {"Retry-After": RETRY_AFTER}
+    operation["responses"] = dict(sorted(responses.items()))
 
 
 STATIC = Path(__file__).resolve().parent / "static"

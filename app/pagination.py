@@ -8,9 +8,13 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 
-from app.errors import Invalid
+from app.errors import INVALID_CURSOR, Invalid
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+
+
+def _bad_cursor() -> Invalid:
+    return Invalid(INVALID_CURSOR.detail, loc=["query", "cursor"], code=INVALID_CURSOR)
 
 
 def encode_cursor(position: list[Any]) -> str:
@@ -23,9 +27,9 @@ def decode_cursor(cursor: str) -> list[Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from None
+        raise _bad_cursor() from None
     if not isinstance(value, list):
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
+        raise _bad_cursor()
     return value
 
 
@@ -45,7 +49,7 @@ class PageParams:
             or isinstance(position[0], bool)
             or not 0 < position[0] <= MAX_ID
         ):
-            raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
+            raise _bad_cursor()
         return int(position[0])
 
 

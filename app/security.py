@@ -20,7 +20,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from app import tokens
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import Forbidden, Unauthorized
+from app.errors import ADMINS_ONLY, COORDINATORS_ONLY, PARTICIPANTS_ONLY, Forbidden, Unauthorized
 from app.models import Role, User
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -60,9 +60,6 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         _hasher().verify(password, _dummy_hash())
         return False
     return _hasher().verify(password, password_hash)
-
-
-PARTICIPANTS_ONLY = "Only participants (teachers and professionals) can do this."
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,13 +109,13 @@ def require_participant(user: CurrentUser) -> User:
 
 def require_coordinator(user: CurrentUser) -> User:
     if user.role not in (Role.coordinator, Role.admin):
-        raise Forbidden("Only coordinators can do this.")
+        raise Forbidden(COORDINATORS_ONLY)
     return user
 
 
 def require_admin(user: CurrentUser) -> User:
     if user.role != Role.admin:
-        raise Forbidden("Only administrators can do this.")
+        raise Forbidden(ADMINS_ONLY)
     return user
 
 

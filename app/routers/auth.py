@@ -7,7 +7,13 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app import ratelimit
 from app.db import SessionDep
-from app.errors import Unauthorized
+from app.errors import (
+    BAD_CREDENTIALS,
+    EMAIL_TAKEN,
+    REFRESH_INVALID,
+    TOO_MANY_ATTEMPTS,
+    Unauthorized,
+)
 from app.schemas.common import problem_responses
 from app.schemas.users import RefreshIn, RegisterIn, TokenOut, UserPublic
 from app.services import accounts
@@ -22,7 +28,7 @@ router = APIRouter(prefix="/auth", tags=["account"])
     summary="Registreren als docent of professional",
     description="Create a participant account. The email is unique regardless of case; "
     "the password needs at least 10 characters. Staff accounts are never self-registered.",
-    responses=problem_responses(409, 422, 429),
+    responses=problem_responses(EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS),
 )
 def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
     ratelimit.hit(ratelimit.registration_limit(), client_address(request))
@@ -36,7 +42,7 @@ def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPub
     summary="Inloggen (OAuth2 password flow)",
     description="Form fields `username` (your email) and `password`. Used by the Authorize "
     "button of /docs. Unknown email and wrong password get the same answer.",
-    responses=problem_responses(401, 422, 429),
+    responses=problem_responses(BAD_CREDENTIALS, 422, TOO_MANY_ATTEMPTS),
 )
 def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, request: Request
@@ -66,7 +72,7 @@ def client_address(request: Request) -> str:
     summary="Nieuwe tokens met een refresh token",
     description="Trade a refresh token for a new pair. Every refresh token works once; "
     "presenting a used one revokes all tokens of that login.",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(REFRESH_INVALID, 422),
 )
 def refresh(body: RefreshIn, session: SessionDep) -> TokenOut:
     return accounts.rotate_refresh_token(session=session, refresh_token=body.refresh_token)

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.db import async_pool, session_scope
+from app.errors import PROFILE_INCOMPLETE
 from app.pagination import PageDep, PageParams
 from app.schemas.common import problem_responses
 from app.schemas.feed import FeedPageOut
@@ -26,7 +27,7 @@ router = APIRouter(tags=["feed"])
     "short Dutch reasons. Never shows: myself, anyone I swiped, blocked or was matched with, "
     "anyone at their ongoing-match limit, anyone beyond my max_travel_km. 409 while my own "
     "profile is incomplete.",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, PROFILE_INCOMPLETE, 422),
 )
 async def list_feed(bearer: Bearer, request: Request, page: PageDep) -> Response:
     # The hot path: the caller is checked (401/403) inside the feed's first query. On

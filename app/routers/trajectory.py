@@ -13,7 +13,17 @@ from sqlmodel import Session
 
 from app import clock
 from app.db import SessionDep
-from app.errors import Forbidden, Invalid, NotFound
+from app.errors import (
+    EVALUATION_FILED,
+    FINAL_NOT_ACTIVE,
+    INVALID_CURSOR,
+    MIDTERM_NOT_ONGOING,
+    TRAJECTORY_CLOSED,
+    TRAJECTORY_READ_ONLY,
+    Forbidden,
+    Invalid,
+    NotFound,
+)
 from app.models import Evaluation, Match, Meeting, Plan, Role, User
 from app.pagination import MAX_ID, PageDep, decode_cursor, page_of
 from app.schemas.common import Page, problem_responses
@@ -34,7 +44,6 @@ from app.services.coordinator import match_in_scope, scope_of
 
 router = APIRouter(prefix="/matches", tags=["trajectory"])
 
-READ_ONLY = "Coordinators can follow a trajectory but not change it."
 WHO = (
     " Only the two partners; coordinators of their region may read (403 on changes); "
     "anyone else gets 404."
@@ -66,7 +75,7 @@ def match_access(match_id: int, user: CurrentUser, session: SessionDep) -> Acces
 def partner_access(access: Annotated[Access, Depends(match_access)]) -> Access:
     """Only the partners change a trajectory."""
     if not access.is_partner:
-        raise Forbidden(READ_ONLY)
+        raise Forbidden(TRAJECTORY_READ_ONLY)
     return access
 
 
@@ -124,7 +133,7 @@ def read_plan(access: ReadAccess, session: SessionDep) -> PlanOut:
     "own goals (left out: unchanged). `planned_end` must be 3–6 months after `start_date` and "
     "in the future; it becomes the match's `ends_at`. 409 once the match has ended or "
     "completed." + WHO,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, TRAJECTORY_CLOSED, 422),
 )
 def put_plan(access: WriteAccess, session: SessionDep, body: PlanIn) -> PlanOut:
     plan = service.put_plan(session=session, match=access.match, by=access.viewer, body=body)
@@ -155,7 +164,7 @@ def _meeting_out(meeting: Meeting, viewer: User) -> MeetingOut:
     description="Log a meeting or activity: its date (not in the future, not before the "
     "match), hours (0.5–12), activity code and an optional note. Either partner can log; "
     "409 unless the match is in its trial or active." + WHO,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, TRAJECTORY_CLOSED, 422),
 )
 def create_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> MeetingOut:
     meeting = service.log_meeting(session=session, match=access.match, by=access.viewer, body=body)
@@ -172,7 +181,7 @@ def _meeting_position(cursor: str | None) -> tuple[date, int] | None:
             raise ValueError
         return date.fromisoformat(held_on), meeting_id
     except ValueError:
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from None
+        raise Invalid(INVALID_CURSOR.detail, loc=["query", "cursor"], code=INVALID_CURSOR) from None
 
 
 @router.get(
@@ -255,7 +264,9 @@ def _evaluation_out(
     "evaluation (nameting, once active or completed). Once per kind: 409 on the second. The "
     "answers are private to me and the coordinators; my partner sees only that I filed. When "
     "both have filed the final evaluation, an active match is completed." + WHO,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401, 403, 404, MIDTERM_NOT_ONGOING, FINAL_NOT_ACTIVE, EVALUATION_FILED, 422
+    ),
 )
 def create_evaluation(
     access: WriteAccess, session: SessionDep, body: Annotated[EvaluationIn, Body()]

@@ -30,7 +30,7 @@ from sqlmodel import Session, col
 from app import clock
 from app.config import get_settings
 from app.db import session_scope
-from app.errors import PROFILE_INCOMPLETE, Conflict, Invalid
+from app.errors import INVALID_CURSOR, PROFILE_INCOMPLETE, Conflict, Invalid
 from app.matching import explain
 from app.matching.features import Participant, Pool, build_pool
 from app.matching.scoring import Ranked, rank_page
@@ -341,5 +341,5 @@ def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
         or not 0 <= position[0] <= 1
         or not 0 < position[1] <= MAX_ID
     ):
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"])
+        raise Invalid(INVALID_CURSOR.detail, loc=["query", "cursor"], code=INVALID_CURSOR)
     return float(position[0]), int(position[1])
