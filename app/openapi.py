@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.errors import ERRORS
 from app.schemas.common import STATUS_DESCRIPTIONS, Problem
+from app.schemas.notifications import NOTIFICATION_TYPES
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -61,6 +62,9 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "Decision": ("like", "pass"),
     "EvaluationKind": ("midterm", "final"),
     "WillContinue": ("yes", "no", "maybe"),
+    "SubjectGroup": ("school", "field"),
+    "GoalFamily": ("own", "pupil", "organisation"),
+    "OutcomeHorizon": ("short", "long"),
     "ParticipantStatus": ("no_profile", "incomplete", "looking", "trial", "active", "completed"),
 }
 _ENUM_BY_VALUES = {frozenset(values): name for name, values in ENUMS.items()}
@@ -103,7 +107,15 @@ def install_openapi(app: FastAPI) -> None:
                 declare_errors(operation)
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
-        named: dict[str, Any] = {}
+        named: dict[str, Any] = {
+            "NotificationType": {
+                "type": "string",
+                "enum": list(NOTIFICATION_TYPES),
+                "title": "NotificationType",
+                "description": "Every notification `type`; each has its own `data` shape "
+                "(see NotificationPage).",
+            }
+        }
         spec = _name_enums(spec, named)
         spec["components"]["schemas"].update(named)
         spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))

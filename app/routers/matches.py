@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from app.db import SessionDep
 from app.errors import MATCH_NOT_IN_TRIAL, MATCH_NOT_ONGOING, NotFound
@@ -79,6 +79,9 @@ def confirm(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> MatchO
     return match_view(session, match, user.id)
 
 
+_NO_REASON = ExitIn()
+
+
 @router.post(
     "/{match_id}/exit",
     response_model=MatchOut,
@@ -89,10 +92,14 @@ def confirm(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> MatchO
     responses=problem_responses(401, 404, MATCH_NOT_ONGOING, 422),
 )
 def exit_match(
-    match: OwnedMatch, user: CurrentUser, session: SessionDep, body: ExitIn | None = None
+    match: OwnedMatch,
+    user: CurrentUser,
+    session: SessionDep,
+    body: Annotated[
+        ExitIn, Body(description="Optional: the call without a body exits too.")
+    ] = _NO_REASON,
 ) -> MatchOut:
     assert user.id is not None
-    body = body or ExitIn()
     match = match_service.exit_match(
         session=session, match=match, by=user, reason=body.reason, note=body.note
     )

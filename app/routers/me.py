@@ -1,12 +1,11 @@
 """My account: who I am, my profile, my data (export and erasure)."""
 
-from typing import Any
-
 from fastapi import APIRouter, Response, status
 
 from app.db import SessionDep
 from app.models import Profile
 from app.schemas.common import problem_responses
+from app.schemas.export import ExportOut
 from app.schemas.profiles import ProfileOwn, ProfilePatch, ProfilePut
 from app.schemas.users import MeOut
 from app.security import CurrentUser, Participant
@@ -68,13 +67,14 @@ def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) ->
 @router.get(
     "/export",
     tags=["account"],
+    response_model=ExportOut,
     summary="Al mijn gegevens (AVG inzage)",
     description="Everything stored about me: account, profile, swipes, blocks, matches, "
     "notifications. Nothing personal about anyone else.",
     responses=problem_responses(401),
 )
-def export_me(user: CurrentUser, session: SessionDep) -> dict[str, Any]:
-    return accounts.export_data(session=session, user=user)
+def export_me(user: CurrentUser, session: SessionDep) -> ExportOut:
+    return ExportOut.model_validate(accounts.export_data(session=session, user=user))
 
 
 @router.delete(

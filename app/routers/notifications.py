@@ -8,8 +8,8 @@ from app import clock
 from app.db import SessionDep
 from app.errors import NotFound
 from app.pagination import MAX_ID, PageDep, page_of
-from app.schemas.common import Page, problem_responses
-from app.schemas.notifications import NotificationOut
+from app.schemas.common import problem_responses
+from app.schemas.notifications import NotificationPage, notification_out
 from app.security import CurrentUser
 from app.services import notifications as service
 from app.services.time_events import emit_due_notifications
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 @router.get(
     "",
-    response_model=Page[NotificationOut],
+    response_model=NotificationPage,
     summary="Mijn meldingen",
     description="Newest first. Types: match_created, coordinator_match, partner_confirmed, "
     "match_active, match_ended (neutral: never the reason), trial_ending (a few days before "
@@ -32,7 +32,7 @@ def list_notifications(
     session: SessionDep,
     page: PageDep,
     unread: Annotated[bool | None, Query(description="Only unread (true) or read (false)")] = None,
-) -> Page[NotificationOut]:
+) -> NotificationPage:
     assert user.id is not None
     user_id, after_id = user.id, page.after_id()  # a bad cursor is rejected before any write
     emit_due_notifications(session=session, user_id=user_id)
@@ -42,7 +42,7 @@ def list_notifications(
     items, cursor = page_of(
         rows,
         page.limit,
-        lambda n: NotificationOut(
+        lambda n: notification_out(
             id=n.id or 0,
             type=n.type,
             created_at=clock.as_utc(n.created_at),
@@ -51,7 +51,7 @@ def list_notifications(
         ),
         lambda n: [n.id],
     )
-    return Page[NotificationOut](items=items, next_cursor=cursor)
+    return NotificationPage(items=items, next_cursor=cursor)
 
 
 @router.post(

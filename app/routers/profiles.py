@@ -1,7 +1,5 @@
 """Public profile cards and the vocabulary."""
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from app.db import SessionDep
@@ -9,6 +7,7 @@ from app.errors import NotFound
 from app.models import Profile, Role, User
 from app.schemas.common import problem_responses
 from app.schemas.profiles import ProfileCard
+from app.schemas.vocabulary import VocabularyOut
 from app.security import CurrentUser
 from app.services import profiles as profile_service
 from app.services.swiping import blocked_between
@@ -57,8 +56,9 @@ def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> Prof
 @router.get(
     "/vocabulary",
     tags=["vocabulary"],
+    response_model=VocabularyOut,
     summary="Codelijsten (vakgebieden, doelen, plaatsen, ...)",
     description="Every code list with Dutch (`nl`) and English (`en`) labels. No login needed.",
 )
-def vocabulary() -> dict[str, Any]:
-    return get_vocabulary().public()
+def vocabulary() -> VocabularyOut:
+    return VocabularyOut.model_validate(get_vocabulary().public())

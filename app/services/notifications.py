@@ -16,6 +16,12 @@ from sqlmodel import Session, col
 from app import clock
 from app.errors import NotFound
 from app.models import Notification
+from app.schemas.notifications import NOTIFICATION_DATA
+
+
+def _check(type_: str, data: dict[str, Any]) -> None:
+    """Only the documented types, each with its documented data (a programming error else)."""
+    NOTIFICATION_DATA[type_].model_validate(data)
 
 
 def notify(
@@ -27,6 +33,7 @@ def notify(
     dedupe_key: str | None = None,
 ) -> None:
     """Queue a notification in the current transaction (the caller commits)."""
+    _check(type_, data)
     session.add(Notification(user_id=user_id, type=type_, data=data, dedupe_key=dedupe_key))
 
 
@@ -61,6 +68,8 @@ def notify_once(session: Session, due: Sequence[Due]) -> int:
     """
     if not due:
         return 0
+    for d in due:
+        _check(d.type_, d.data)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = clock.now()
     rows = [
