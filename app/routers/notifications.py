@@ -9,7 +9,7 @@ from app.db import SessionDep
 from app.errors import NotFound
 from app.pagination import MAX_ID, PageDep, page_of
 from app.schemas.common import problem_responses
-from app.schemas.notifications import NotificationPage, notification_out
+from app.schemas.notifications import NotificationPage, UnreadCountOut, notification_out
 from app.security import CurrentUser
 from app.services import notifications as service
 from app.services.time_events import emit_due_notifications
@@ -67,3 +67,37 @@ def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> R
         raise NotFound()
     service.mark_read(session=session, user_id=user.id, notification_id=notification_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/read-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Alle meldingen gelezen",
+    description="Mark all my unread notifications read. With `up_to_id` (the newest id the "
+    "app has shown) only those up to it, so one that arrived meanwhile stays unread.",
+    responses=problem_responses(401, 422),
+)
+def mark_all_read(
+    user: CurrentUser,
+    session: SessionDep,
+    up_to_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    assert user.id is not None
+    service.mark_all_read(session=session, user_id=user.id, up_to_id=up_to_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/unread-count",
+    response_model=UnreadCountOut,
+    summary="Aantal ongelezen meldingen",
+    description="How many of my notifications are unread (time-based ones that have come "
+    "due included), for a badge. Cheap: poll it instead of the list.",
+    responses=problem_responses(401),
+)
+def unread_count(user: CurrentUser, session: SessionDep) -> UnreadCountOut:
+    assert user.id is not None
+    user_id = user.id
+    emit_due_notifications(session=session, user_id=user_id)
+    return UnreadCountOut(unread=service.unread_count(session=session, user_id=user_id))

@@ -124,3 +124,7 @@ def notification_out(
     return _ADAPTER.validate_python(
         {"id": id, "type": type, "created_at": created_at, "read": read, "data": data}
     )
+
+
+class UnreadCountOut(BaseModel):
+    unread: int = Field(ge=0, description="My unread notifications.")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -117,3 +117,26 @@ def mark_read(*, session: Session, user_id: int, notification_id: int) -> None:
         .values(read_at=clock.now())
     )
     session.commit()
+
+
+def mark_all_read(*, session: Session, user_id: int, up_to_id: int | None) -> int:
+    """Mark all my unread notifications read (those up to `up_to_id` if given); how many."""
+    query = update(Notification).where(
+        col(Notification.user_id) == user_id, col(Notification.read_at).is_(None)
+    )
+    if up_to_id is not None:
+        query = query.where(col(Notification.id) <= up_to_id)
+    result = session.execute(query.values(read_at=clock.now()))
+    session.commit()
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+
+
+def unread_count(*, session: Session, user_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
+        )
+        or 0
+    )
