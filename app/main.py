@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from app.config import get_settings
 from app.db import close_async_pool, open_async_pool
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit, SecurityHeaders
+from app.middleware import BodySizeLimit, Compression, SecurityHeaders
 from app.openapi import install_docs, install_openapi, operation_id
 from app.routers import (
     auth,
@@ -36,6 +36,12 @@ from a company learn from each other for a few months.
 Log in with **Authorize** (your email as username). Participants swipe through the feed, a
 mutual like starts a match in its trial period (*proeftijd*), and either side can leave at any
 moment with the *exit-kaart*. Errors are `application/problem+json` (RFC 9457).
+
+**Caching and compression.** Answers above 1 KB are gzipped when the request says
+`Accept-Encoding: gzip`. Every answer under `/api/v1` is `Cache-Control: no-store` (personal
+data), except: `GET /vocabulary` (`public, max-age=86400`) and `GET /me`, `GET /profiles/{id}`
+(`private, no-cache`: only the caller's own client may keep them). These three carry an `ETag`;
+send it back in `If-None-Match` and an unchanged answer is `304 Not Modified` without a body.
 """
 
 # Tag names are ASCII identifiers (generators turn them into class and file names); the Dutch
@@ -99,6 +105,7 @@ def create_app() -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(Compression, minimum_size=1024)
     app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 

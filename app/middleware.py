@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import CONTENT_TOO_LARGE, PROBLEM_JSON, language_from_header
@@ -109,3 +110,23 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class Compression:
+    """gzip for answers above `minimum_size` bytes, only when the client accepts it.
+
+    A client that does not ask for gzip goes straight to the app (no wrapper, nothing
+    buffered): the hot paths pay nothing for it.
+    """
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024, compresslevel: int = 6) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=compresslevel)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers") or ():
+                if name == b"accept-encoding" and b"gzip" in value:
+                    await self.gzip(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

@@ -3,9 +3,10 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from app import clock
+from app.caching import PRIVATE_REVALIDATE, cached_json, etag_responses
 from app.db import SessionDep
 from app.errors import INVALID_CURSOR, Invalid
 from app.models import Profile
@@ -27,13 +28,15 @@ router = APIRouter(prefix="/me")  # tags per route: one tag per operation
     tags=["account"],
     response_model=MeOut,
     summary="Mijn account",
-    description="My account and, for participants, my own full profile (or null).",
-    responses=problem_responses(401),
+    description="My account and, for participants, my own full profile (or null). Private "
+    "to me (`Cache-Control: private, no-cache`) with an ETag: If-None-Match answers 304 "
+    "while nothing changed.",
+    responses=problem_responses(401) | etag_responses("My account"),
 )
-def read_me(user: CurrentUser, session: SessionDep) -> MeOut:
+def read_me(user: CurrentUser, session: SessionDep, request: Request) -> Response:
     profile = session.get(Profile, user.id)
     regions = profile_service.coordinator_regions(session, user)
-    return MeOut(
+    me = MeOut(
         id=user.id or 0,
         email=user.email,
         name=user.name,
@@ -42,6 +45,7 @@ def read_me(user: CurrentUser, session: SessionDep) -> MeOut:
         regions=sorted(regions) if regions else [],
         profile=profile_service.own_profile(profile, user) if profile else None,
     )
+    return cached_json(request, me, cache_control=PRIVATE_REVALIDATE)
 
 
 @router.put(

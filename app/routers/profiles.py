@@ -1,7 +1,17 @@
 """Public profile cards and the vocabulary."""
 
-from fastapi import APIRouter
+from functools import cache
 
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from app.caching import (
+    PRIVATE_REVALIDATE,
+    PUBLIC_LONG,
+    cached_json,
+    etag_of,
+    etag_responses,
+)
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Profile, Role, User
@@ -26,10 +36,13 @@ MAX_ID = 2**31 - 1
     response_model=ProfileCard,
     summary="Profielkaart van een deelnemer",
     description="The public card. `contact` is filled only for matched partners (ongoing or "
-    "past) and coordinators of the person's region.",
-    responses=problem_responses(401, 404),
+    "past) and coordinators of the person's region. Private to the caller (`Cache-Control: "
+    "private, no-cache`) with an ETag: If-None-Match answers 304 while it is unchanged.",
+    responses=problem_responses(401, 404) | etag_responses("The card"),
 )
-def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> ProfileCard:
+def read_profile(
+    user_id: int, viewer: CurrentUser, session: SessionDep, request: Request
+) -> Response:
     if not 1 <= user_id <= MAX_ID:
         raise NotFound()
     owner = session.get(User, user_id)
@@ -50,7 +63,8 @@ def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> Prof
             raise NotFound()
     elif viewer.role == Role.coordinator and not contact:
         raise NotFound()  # outside the coordinator's regions
-    return profile_service.card(profile, owner, with_contact=contact)
+    card = profile_service.card(profile, owner, with_contact=contact)
+    return cached_json(request, card, cache_control=PRIVATE_REVALIDATE)
 
 
 @router.get(
@@ -58,7 +72,17 @@ def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> Prof
     tags=["vocabulary"],
     response_model=VocabularyOut,
     summary="Codelijsten (vakgebieden, doelen, plaatsen, ...)",
-    description="Every code list with Dutch (`nl`) and English (`en`) labels. No login needed.",
+    description="Every code list with Dutch (`nl`) and English (`en`) labels. No login needed. "
+    "Cacheable by anyone for a day (`Cache-Control: public`); revalidate with If-None-Match.",
+    responses=etag_responses("The code lists"),
 )
-def vocabulary() -> VocabularyOut:
-    return VocabularyOut.model_validate(get_vocabulary().public())
+def vocabulary(request: Request) -> Response:
+    body, etag = _vocabulary_document()
+    return cached_json(request, body, cache_control=PUBLIC_LONG, etag=etag)
+
+
+@cache
+def _vocabulary_document() -> tuple[bytes, str]:
+    """The same for the process's whole life: serialised and hashed once."""
+    body = orjson.dumps(VocabularyOut.model_validate(get_vocabulary().public()).model_dump())
+    return body, etag_of(body)
