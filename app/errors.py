@@ -12,11 +12,13 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.i18n import DEFAULT as DEFAULT_LANGUAGE
+from app.i18n import negotiate
+
 log = logging.getLogger("jobtinder")
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://jobtinder.example/problems/"
-LANGUAGES = ("nl", "en")  # the first is the default
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,21 +402,16 @@ class TooManyRequests(AppError):
         )
 
 
-def language_from_header(value: bytes | str | None) -> str:
-    """The problem texts' language for an Accept-Language header (English until negotiated)."""
-    return "en"
-
-
 def language_of(request: Request | None) -> str:
-    """The language for this caller's problem texts."""
+    """The language for this caller's problem texts (Accept-Language; Dutch by default)."""
     if request is None:
-        return "en"
-    return language_from_header(request.headers.get("accept-language"))
+        return DEFAULT_LANGUAGE
+    return negotiate(request.headers.get("accept-language"))
 
 
 def problem(
     error: ErrorCode,
-    lang: str = "en",
+    lang: str = DEFAULT_LANGUAGE,
     *,
     detail: str | None = None,
     params: dict[str, Any] | None = None,

@@ -6,7 +6,8 @@ from typing import Any
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import CONTENT_TOO_LARGE, PROBLEM_JSON, language_from_header
+from app.errors import CONTENT_TOO_LARGE, PROBLEM_JSON
+from app.i18n import negotiate
 
 
 class BodyTooLarge(Exception):
@@ -27,9 +28,7 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _too_large(
-                send, self.max_bytes, language_from_header(headers.get(b"accept-language"))
-            )
+            await _too_large(send, self.max_bytes, negotiate(headers.get(b"accept-language")))
             return
         received = 0
         started = False
@@ -53,9 +52,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _too_large(
-                    send, self.max_bytes, language_from_header(headers.get(b"accept-language"))
-                )
+                await _too_large(send, self.max_bytes, negotiate(headers.get(b"accept-language")))
 
 
 async def _too_large(send: Send, max_bytes: int, lang: str) -> None:

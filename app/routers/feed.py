@@ -8,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.db import async_pool, session_scope
 from app.errors import PROFILE_INCOMPLETE
+from app.i18n import negotiate
 from app.pagination import PageDep, PageParams
 from app.schemas.common import problem_responses
 from app.schemas.feed import FeedPageOut
@@ -24,7 +25,8 @@ router = APIRouter(tags=["feed"])
     summary="Mijn swipe-stapel",
     description="Complete, discoverable profiles of the other side, best match first, each "
     "with a score in [0, 1], its breakdown (vakinhoud, motivatie, regio, beschikbaarheid) and "
-    "short Dutch reasons. Never shows: myself, anyone I swiped, blocked or was matched with, "
+    "short reasons in Dutch (or English with `Accept-Language: en`). Never shows: myself, "
+    "anyone I swiped, blocked or was matched with, "
     "anyone at their ongoing-match limit, anyone beyond my max_travel_km. 409 while my own "
     "profile is incomplete.",
     responses=problem_responses(401, 403, PROFILE_INCOMPLETE, 422),
@@ -34,12 +36,13 @@ async def list_feed(bearer: Bearer, request: Request, page: PageDep) -> Response
     # PostgreSQL it runs on the event loop (the hot paths' async pool); otherwise in the
     # threadpool with a session.
     pool = async_pool(request)
+    lang = negotiate(request.headers.get("accept-language"))
     if pool is not None:
         result = await build_feed_async(
-            pool, user_id=bearer.user_id, limit=page.limit, cursor=page.cursor
+            pool, user_id=bearer.user_id, limit=page.limit, cursor=page.cursor, lang=lang
         )
     else:
-        result = await run_in_threadpool(_build_feed, bearer.user_id, page)
+        result = await run_in_threadpool(_build_feed, bearer.user_id, page, lang)
     return Response(orjson.dumps(page_document(result)), media_type="application/json")
 
 
@@ -68,6 +71,8 @@ def page_document(result: FeedPage) -> dict[str, Any]:
     }
 
 
-def _build_feed(user_id: int, page: PageParams) -> FeedPage:
+def _build_feed(user_id: int, page: PageParams, lang: str) -> FeedPage:
     with session_scope() as session:
-        return build_feed(session=session, user_id=user_id, limit=page.limit, cursor=page.cursor)
+        return build_feed(
+            session=session, user_id=user_id, limit=page.limit, cursor=page.cursor, lang=lang
+        )

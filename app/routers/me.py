@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app import clock
+from app import clock, i18n
 from app.caching import PRIVATE_REVALIDATE, cached_json, etag_responses
 from app.db import SessionDep
 from app.errors import INVALID_CURSOR, Invalid
@@ -14,6 +14,7 @@ from app.pagination import MAX_ID, PageDep, decode_cursor, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.export import ExportOut
 from app.schemas.matches import MyBlockOut, MySwipeOut
+from app.schemas.notifications import notification_text
 from app.schemas.profiles import ProfileOwn, ProfilePatch, ProfilePut
 from app.schemas.users import MeOut
 from app.security import CurrentUser, Participant
@@ -84,8 +85,13 @@ def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) ->
     "notifications. Nothing personal about anyone else.",
     responses=problem_responses(401),
 )
-def export_me(user: CurrentUser, session: SessionDep) -> ExportOut:
-    return ExportOut.model_validate(accounts.export_data(session=session, user=user))
+def export_me(user: CurrentUser, session: SessionDep, request: Request) -> ExportOut:
+    data = accounts.export_data(session=session, user=user)
+    lang = i18n.for_user(user, request.headers.get("accept-language"))
+    data["notifications"] = [
+        n | {"text": notification_text(n["type"], n["data"], lang)} for n in data["notifications"]
+    ]
+    return ExportOut.model_validate(data)
 
 
 @router.delete(

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app import clock
+from app import clock, i18n
 from app.db import SessionDep
 from app.errors import NotFound
 from app.pagination import MAX_ID, PageDep, page_of
@@ -28,6 +28,7 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
     responses=problem_responses(401, 422),
 )
 def list_notifications(
+    request: Request,
     user: CurrentUser,
     session: SessionDep,
     page: PageDep,
@@ -35,6 +36,7 @@ def list_notifications(
 ) -> NotificationPage:
     assert user.id is not None
     user_id, after_id = user.id, page.after_id()  # a bad cursor is rejected before any write
+    lang = i18n.for_user(user, request.headers.get("accept-language"))
     emit_due_notifications(session=session, user_id=user_id)
     rows = service.list_notifications(
         session=session, user_id=user_id, after_id=after_id, limit=page.limit, unread=unread
@@ -48,6 +50,7 @@ def list_notifications(
             created_at=clock.as_utc(n.created_at),
             read=n.read_at is not None,
             data=n.data,
+            lang=lang,
         ),
         lambda n: [n.id],
     )

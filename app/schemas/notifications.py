@@ -31,6 +31,10 @@ class _NotificationBase(BaseModel):
     id: int
     created_at: datetime
     read: bool
+    text: str = Field(
+        description="One human sentence: in the user's stored language, else the request's "
+        "Accept-Language (Dutch by default)."
+    )
 
 
 class MatchCreatedNotification(_NotificationBase):
@@ -116,13 +120,60 @@ class NotificationPage(BaseModel):
 
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(NotificationOut)
 
+# The sentence for each type, in both languages; `{placeholders}` come from `data`.
+TEXTS: dict[str, dict[str, str]] = {
+    "match_created": {
+        "nl": "Je hebt een match met {partner_name}! Jullie proeftijd is begonnen.",
+        "en": "You have a match with {partner_name}! Your trial period has started.",
+    },
+    "coordinator_match": {
+        "nl": "Je coördinator heeft je gekoppeld aan {partner_name}.",
+        "en": "Your coordinator paired you with {partner_name}.",
+    },
+    "partner_confirmed": {
+        "nl": "Je partner wil na de proeftijd doorgaan.",
+        "en": "Your partner wants to continue after the trial period.",
+    },
+    "match_active": {
+        "nl": "Jullie gaan door: de match is actief.",
+        "en": "You are continuing: the match is active.",
+    },
+    "match_ended": {
+        "nl": "Je match is beëindigd. Je staat weer in de stapel.",
+        "en": "Your match has ended. You are back in the deck.",
+    },
+    "trial_ending": {
+        "nl": "De proeftijd eindigt op {trial_ends_on}. Bevestig als je wilt doorgaan.",
+        "en": "The trial period ends on {trial_ends_on}. Confirm if you want to continue.",
+    },
+    "behind_schedule": {
+        "nl": "Jullie lopen {behind_by_hours:g} uur achter op het plan.",
+        "en": "You are {behind_by_hours:g} hours behind the plan.",
+    },
+}
+
+
+def notification_text(type_: str, data: dict[str, Any], lang: str) -> str:
+    template = TEXTS[type_]["en" if lang == "en" else "nl"]
+    values = dict(data)
+    if "trial_ends_at" in values:
+        values["trial_ends_on"] = str(values["trial_ends_at"])[:10]
+    return template.format(**values)
+
 
 def notification_out(
-    *, id: int, type: str, created_at: datetime, read: bool, data: dict[str, Any]
+    *, id: int, type: str, created_at: datetime, read: bool, data: dict[str, Any], lang: str
 ) -> Any:
-    """The typed notification for a stored row."""
+    """The typed notification for a stored row, its text in `lang`."""
     return _ADAPTER.validate_python(
-        {"id": id, "type": type, "created_at": created_at, "read": read, "data": data}
+        {
+            "id": id,
+            "type": type,
+            "created_at": created_at,
+            "read": read,
+            "data": data,
+            "text": notification_text(type, data, lang),
+        }
     )
 
 

@@ -15,13 +15,16 @@ from sqlmodel import Session, col
 
 from app import clock
 from app.errors import NotFound
+from app.i18n import LANGUAGES
 from app.models import Notification
-from app.schemas.notifications import NOTIFICATION_DATA
+from app.schemas.notifications import NOTIFICATION_DATA, notification_text
 
 
 def _check(type_: str, data: dict[str, Any]) -> None:
     """Only the documented types, each with its documented data (a programming error else)."""
     NOTIFICATION_DATA[type_].model_validate(data)
+    for lang in LANGUAGES:
+        notification_text(type_, data, lang)
 
 
 def notify(
