@@ -1,6 +1,7 @@
 """One error family and the handlers that render every error as problem+json (RFC 9457)."""
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -11,111 +12,468 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.i18n import DEFAULT as DEFAULT_LANGUAGE
+from app.i18n import negotiate
+
 log = logging.getLogger("jobtinder")
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://jobtinder.example/problems/"
 
-# Message constants that tests import.
-NOT_FOUND = "The requested resource does not exist or is not yours."
-NOT_AUTHENTICATED = "Missing, invalid or expired access token."
-BAD_CREDENTIALS = "Incorrect email or password."
-EMAIL_TAKEN = "An account with this email address already exists."
-FORBIDDEN = "Your role does not allow this."
-PROFILE_INCOMPLETE = (
-    "Complete your profile first: headline, organisation, subjects, place, hours_per_month, "
-    "available_months and goals."
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One distinct error case: a stable `code` a program branches on, its own problem `type`
+    URI, the HTTP status, and the human title and detail in Dutch and English. A detail may
+    hold `{placeholders}` filled from the raise site's `params`."""
+
+    code: str
+    status: int
+    title: str
+    detail: str
+    title_nl: str
+    detail_nl: str
+
+    @property
+    def type(self) -> str:
+        return PROBLEM_BASE + self.code.replace("_", "-")
+
+    def text(self, lang: str, params: dict[str, Any] | None = None) -> tuple[str, str]:
+        """(title, detail) in this language."""
+        title, detail = (
+            (self.title_nl, self.detail_nl) if lang == "nl" else (self.title, self.detail)
+        )
+        return title, detail.format(**(params or {}))
+
+
+# The registry: every error the API answers, in one place. The docs' table of error codes
+# (the OpenAPI description, shown on /docs) is generated from it; raise sites reference these.
+ERRORS: dict[str, ErrorCode] = {}
+
+
+def _error(
+    code: str, status: int, title: str, detail: str, title_nl: str, detail_nl: str
+) -> ErrorCode:
+    assert code not in ERRORS, code
+    ERRORS[code] = ErrorCode(code, status, title, detail, title_nl, detail_nl)
+    return ERRORS[code]
+
+
+_INVALID_EN, _INVALID_NL = "Unprocessable content", "Ongeldige invoer"
+VALIDATION_ERROR = _error(
+    "validation_error",
+    422,
+    _INVALID_EN,
+    "The request is not valid; see errors.",
+    _INVALID_NL,
+    "Het verzoek is niet geldig; zie errors.",
 )
-SWIPE_CONFLICT = "You already swiped this person the other way; undo that swipe first."
-SWIPE_HAS_MATCH = "This like led to a match; exit the match instead."
-MATCH_NOT_IN_TRIAL = "Only a match in its trial period can be confirmed."
-MATCH_NOT_ONGOING = "This match has already ended or completed."
-REFRESH_INVALID = "Refresh token is invalid, expired or already used."
-DATABASE_UNAVAILABLE = "The database is unavailable. Please retry shortly."
-UNSUBSCRIBE_UNKNOWN = "This unsubscribe link is not valid."
-UNSUBSCRIBE_USED = "This unsubscribe link has already been used."
+INVALID_JSON = _error(
+    "invalid_json",
+    422,
+    _INVALID_EN,
+    "The request body is not valid JSON.",
+    _INVALID_NL,
+    "De body van het verzoek is geen geldige JSON.",
+)
+INVALID_CURSOR = _error(
+    "invalid_cursor",
+    422,
+    _INVALID_EN,
+    "The cursor is not valid.",
+    _INVALID_NL,
+    "De cursor is niet geldig.",
+)
+NOT_AUTHENTICATED = _error(
+    "not_authenticated",
+    401,
+    "Unauthorized",
+    "Missing, invalid or expired access token.",
+    "Niet ingelogd",
+    "Het toegangstoken ontbreekt, is ongeldig of verlopen.",
+)
+BAD_CREDENTIALS = _error(
+    "bad_credentials",
+    401,
+    "Unauthorized",
+    "Incorrect email or password.",
+    "Niet ingelogd",
+    "E-mailadres of wachtwoord onjuist.",
+)
+REFRESH_INVALID = _error(
+    "refresh_token_invalid",
+    401,
+    "Unauthorized",
+    "Refresh token is invalid, expired or already used.",
+    "Niet ingelogd",
+    "Het refresh token is ongeldig, verlopen of al gebruikt.",
+)
+PARTICIPANTS_ONLY = _error(
+    "participants_only",
+    403,
+    "Forbidden",
+    "Only participants (teachers and professionals) can do this.",
+    "Niet toegestaan",
+    "Alleen deelnemers (docenten en professionals) kunnen dit.",
+)
+COORDINATORS_ONLY = _error(
+    "coordinators_only",
+    403,
+    "Forbidden",
+    "Only coordinators can do this.",
+    "Niet toegestaan",
+    "Alleen coördinatoren kunnen dit.",
+)
+ADMINS_ONLY = _error(
+    "admins_only",
+    403,
+    "Forbidden",
+    "Only administrators can do this.",
+    "Niet toegestaan",
+    "Alleen beheerders kunnen dit.",
+)
+EMAIL_NOT_VERIFIED = _error(
+    "email_not_verified",
+    403,
+    "Forbidden",
+    "Verify your email address first: follow the link in the mail we sent you "
+    "(POST /api/v1/auth/verify-email/resend sends a new one).",
+    "Niet toegestaan",
+    "Bevestig eerst je e-mailadres: volg de link in de mail die we je stuurden "
+    "(POST /api/v1/auth/verify-email/resend stuurt een nieuwe).",
+)
+TRAJECTORY_READ_ONLY = _error(
+    "trajectory_read_only",
+    403,
+    "Forbidden",
+    "Coordinators can follow a trajectory but not change it.",
+    "Niet toegestaan",
+    "Coördinatoren kunnen een traject volgen maar niet wijzigen.",
+)
+NOT_FOUND = _error(
+    "not_found",
+    404,
+    "Not found",
+    "The requested resource does not exist or is not yours.",
+    "Niet gevonden",
+    "Dit bestaat niet of is niet van jou.",
+)
+METHOD_NOT_ALLOWED = _error(
+    "method_not_allowed",
+    405,
+    "Method not allowed",
+    "This method is not allowed here.",
+    "Methode niet toegestaan",
+    "Deze methode is hier niet toegestaan.",
+)
+EMAIL_TAKEN = _error(
+    "email_taken",
+    409,
+    "Conflict",
+    "An account with this email address already exists.",
+    "Conflict",
+    "Er bestaat al een account met dit e-mailadres.",
+)
+PROFILE_INCOMPLETE = _error(
+    "profile_incomplete",
+    409,
+    "Conflict",
+    "Complete your profile first: headline, organisation, subjects, place, hours_per_month, "
+    "available_months and goals.",
+    "Conflict",
+    "Maak eerst je profiel compleet: functie, organisatie, vakgebieden, plaats, uren per "
+    "maand, beschikbare maanden en leerdoelen.",
+)
+SWIPE_CONFLICT = _error(
+    "swipe_conflict",
+    409,
+    "Conflict",
+    "You already swiped this person the other way; undo that swipe first.",
+    "Conflict",
+    "Je hebt deze persoon al andersom geswipet; maak dat eerst ongedaan.",
+)
+SWIPE_HAS_MATCH = _error(
+    "swipe_has_match",
+    409,
+    "Conflict",
+    "This like led to a match; exit the match instead.",
+    "Conflict",
+    "Deze like leidde tot een match; gebruik de exit-kaart.",
+)
+MATCH_NOT_IN_TRIAL = _error(
+    "match_not_in_trial",
+    409,
+    "Conflict",
+    "Only a match in its trial period can be confirmed.",
+    "Conflict",
+    "Alleen een match in de proeftijd kan worden bevestigd.",
+)
+MATCH_NOT_ONGOING = _error(
+    "match_not_ongoing",
+    409,
+    "Conflict",
+    "This match has already ended or completed.",
+    "Conflict",
+    "Deze match is al beëindigd of afgerond.",
+)
+PAIR_MATCHED_BEFORE = _error(
+    "pair_matched_before",
+    409,
+    "Conflict",
+    "These two were matched before; a pair is never matched again.",
+    "Conflict",
+    "Deze twee waren al eens gekoppeld; een koppel wordt nooit opnieuw gemaakt.",
+)
+PAIR_BLOCKED = _error(
+    "pair_blocked",
+    409,
+    "Conflict",
+    "One of the two has blocked the other.",
+    "Conflict",
+    "Een van de twee heeft de ander geblokkeerd.",
+)
+ONGOING_MATCH_LIMIT = _error(
+    "ongoing_match_limit",
+    409,
+    "Conflict",
+    "One of the two is at the limit of ongoing matches.",
+    "Conflict",
+    "Een van de twee zit aan het maximum aantal lopende matches.",
+)
+TRAJECTORY_CLOSED = _error(
+    "trajectory_closed",
+    409,
+    "Conflict",
+    "The trajectory is over: the match is no longer in its trial or active.",
+    "Conflict",
+    "Het traject is voorbij: de match is niet meer in proeftijd of actief.",
+)
+MIDTERM_NOT_ONGOING = _error(
+    "midterm_not_ongoing",
+    409,
+    "Conflict",
+    "The midterm evaluation is for a match in its trial or active.",
+    "Conflict",
+    "De tussenmeting is voor een match in proeftijd of actief.",
+)
+FINAL_NOT_ACTIVE = _error(
+    "final_not_active",
+    409,
+    "Conflict",
+    "The final evaluation is for an active or completed match.",
+    "Conflict",
+    "De nameting is voor een actieve of afgeronde match.",
+)
+EVALUATION_FILED = _error(
+    "evaluation_filed",
+    409,
+    "Conflict",
+    "You already filed this evaluation; it cannot be filed twice.",
+    "Conflict",
+    "Je hebt deze evaluatie al ingevuld; dat kan maar één keer.",
+)
+UNSUBSCRIBE_UNKNOWN = _error(
+    "unsubscribe_unknown",
+    404,
+    "Not found",
+    "This unsubscribe link is not valid.",
+    "Niet gevonden",
+    "Deze afmeldlink is niet geldig.",
+)
+UNSUBSCRIBE_USED = _error(
+    "unsubscribe_used",
+    410,
+    "Gone",
+    "This unsubscribe link has already been used.",
+    "Verlopen",
+    "Deze afmeldlink is al gebruikt.",
+)
+CONTENT_TOO_LARGE = _error(
+    "content_too_large",
+    413,
+    "Content too large",
+    "The request body is larger than {max_bytes} bytes.",
+    "Te groot",
+    "De body van het verzoek is groter dan {max_bytes} bytes.",
+)
+UNSUPPORTED_MEDIA_TYPE = _error(
+    "unsupported_media_type",
+    415,
+    "Unsupported media type",
+    "This content type is not accepted here.",
+    "Niet-ondersteund mediatype",
+    "Dit content-type wordt hier niet geaccepteerd.",
+)
+TOO_MANY_ATTEMPTS = _error(
+    "too_many_attempts",
+    429,
+    "Too many requests",
+    "Too many attempts. Try again in {retry_after} seconds.",
+    "Te veel verzoeken",
+    "Te veel pogingen. Probeer het over {retry_after} seconden opnieuw.",
+)
+HASHING_BUSY = _error(
+    "hashing_busy",
+    429,
+    "Too many requests",
+    "Too many logins at this moment. Try again in {retry_after} seconds.",
+    "Te veel verzoeken",
+    "Er wordt nu te veel ingelogd. Probeer het over {retry_after} seconden opnieuw.",
+)
+DAILY_LIKE_LIMIT = _error(
+    "daily_like_limit",
+    429,
+    "Too many requests",
+    "You used today's likes. Try again in {retry_after} seconds.",
+    "Te veel verzoeken",
+    "Je likes voor vandaag zijn op. Probeer het over {retry_after} seconden opnieuw.",
+)
+INTERNAL_ERROR = _error(
+    "internal_error",
+    500,
+    "Internal server error",
+    "Something went wrong on our side.",
+    "Interne fout",
+    "Er ging iets mis aan onze kant.",
+)
+DATABASE_UNAVAILABLE = _error(
+    "database_unavailable",
+    503,
+    "Service unavailable",
+    "The database is unavailable. Please retry shortly.",
+    "Dienst niet beschikbaar",
+    "De database is niet bereikbaar. Probeer het zo opnieuw.",
+)
+RETRY_AFTER_SECONDS = 5  # on every 503
 BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's own wording
 
 
 class AppError(Exception):
-    """An error with an HTTP status that the client may see."""
+    """An error the client may see: one registered ErrorCode, rendered in the caller's language.
 
-    status: int = 400
-    title: str = "Bad request"
-    slug: str = "bad-request"
+    `AppError(CODE)` uses the code's own detail; a plain string instead of a code is a detail
+    written at the raise site (English, e.g. a validation message) under the class's default
+    code. `params` fill the code's `{placeholders}`.
+    """
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
+    default: ErrorCode = VALIDATION_ERROR
+
+    def __init__(
+        self,
+        error: ErrorCode | str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
+        self.error = error if isinstance(error, ErrorCode) else self.default
+        self.custom_detail = error if isinstance(error, str) else None
+        self.params = params or {}
         self.headers = headers
+        self.detail = self.custom_detail or self.error.text("en", self.params)[1]
+        super().__init__(self.detail)
+
+    @property
+    def status(self) -> int:
+        return self.error.status
+
+    def text(self, lang: str) -> tuple[str, str]:
+        title, detail = self.error.text(lang, self.params)
+        if self.custom_detail is not None and lang == "en":
+            detail = self.custom_detail
+        return title, detail
 
 
 class NotFound(AppError):
-    status, title, slug = 404, "Not found", "not-found"
-
-    def __init__(self, detail: str = NOT_FOUND) -> None:
-        super().__init__(detail)
+    default = NOT_FOUND
 
 
 class Gone(AppError):
-    status, title, slug = 410, "Gone", "gone"
+    default = UNSUBSCRIBE_USED
 
 
 class Unauthorized(AppError):
-    status, title, slug = 401, "Unauthorized", "unauthorized"
+    default = NOT_AUTHENTICATED
 
-    def __init__(self, detail: str = NOT_AUTHENTICATED) -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+    def __init__(self, error: ErrorCode | None = None) -> None:
+        super().__init__(error, headers={"WWW-Authenticate": "Bearer"})
 
 
 class Forbidden(AppError):
-    status, title, slug = 403, "Forbidden", "forbidden"
-
-    def __init__(self, detail: str = FORBIDDEN) -> None:
-        super().__init__(detail)
+    default = PARTICIPANTS_ONLY
 
 
 class Conflict(AppError):
-    status, title, slug = 409, "Conflict", "conflict"
+    pass
 
 
 class Invalid(AppError):
-    """A semantic validation failure found by a service (422, same shape as schema errors)."""
+    """A semantic validation failure found by a service (422, same shape as schema errors).
 
-    status, title, slug = 422, "Unprocessable content", "validation-error"
+    The specific message is the English detail and each error's `msg`; in Dutch the detail is
+    the code's own."""
 
-    def __init__(self, detail: str, *, loc: list[str | int], type_: str = "value_error") -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        loc: list[str | int],
+        type_: str = "value_error",
+        code: ErrorCode = VALIDATION_ERROR,
+    ) -> None:
         super().__init__(detail)
+        self.error = code
         self.errors = [{"loc": loc, "msg": detail, "type": type_}]
 
 
 class ServiceUnavailable(AppError):
-    status, title, slug = 503, "Service unavailable", "service-unavailable"
+    default = DATABASE_UNAVAILABLE
+
+
+class TooManyRequests(AppError):
+    default = TOO_MANY_ATTEMPTS
+
+    def __init__(self, retry_after: int, error: ErrorCode = TOO_MANY_ATTEMPTS) -> None:
+        super().__init__(
+            error,
+            headers={"Retry-After": str(retry_after)},
+            params={"retry_after": retry_after},
+        )
+
+
+def language_of(request: Request | None) -> str:
+    """The language for this caller's problem texts (Accept-Language; Dutch by default)."""
+    if request is None:
+        return DEFAULT_LANGUAGE
+    return negotiate(request.headers.get("accept-language"))
 
 
 def problem(
-    status: int,
-    title: str,
-    detail: str,
+    error: ErrorCode,
+    lang: str = DEFAULT_LANGUAGE,
     *,
-    slug: str,
+    detail: str | None = None,
+    params: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body = {"type": PROBLEM_BASE + slug, "title": title, "status": status, "detail": detail}
+    title, own_detail = error.text(lang, params)
+    body = {
+        "type": error.type,
+        "code": error.code,
+        "title": title,
+        "status": error.status,
+        "detail": detail if detail is not None else own_detail,
+    }
     body.update(extra)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(body, status_code=error.status, media_type=PROBLEM_JSON, headers=headers)
 
 
-_HTTP_TITLES = {
-    400: ("Bad request", "bad-request"),
-    401: ("Unauthorized", "unauthorized"),
-    403: ("Forbidden", "forbidden"),
-    404: ("Not found", "not-found"),
-    405: ("Method not allowed", "method-not-allowed"),
-    413: ("Content too large", "content-too-large"),
-    415: ("Unsupported media type", "unsupported-media-type"),
-    429: ("Too many requests", "too-many-requests"),
+_HTTP_ERRORS = {
+    401: NOT_AUTHENTICATED,
+    404: NOT_FOUND,
+    405: METHOD_NOT_ALLOWED,
+    413: CONTENT_TOO_LARGE,
+    415: UNSUPPORTED_MEDIA_TYPE,
 }
 
 
@@ -126,72 +484,60 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
-def validation_problem(errors: list[dict[str, Any]]) -> JSONResponse:
+def validation_problem(errors: list[dict[str, Any]], lang: str = DEFAULT_LANGUAGE) -> JSONResponse:
     """The 422 answer for request validation errors, `errors: [{loc, msg, type}]`."""
-    return problem(
-        422,
-        "Unprocessable content",
-        "The request is not valid; see errors.",
-        slug="validation-error",
-        errors=errors,
-    )
+    return problem(VALIDATION_ERROR, lang, errors=errors)
+
+
+def database_unavailable(lang: str) -> JSONResponse:
+    return problem(DATABASE_UNAVAILABLE, lang, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
-    async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-        extra = {"errors": exc.errors} if isinstance(exc, Invalid) else {}
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        extra: dict[str, Any] = {"errors": exc.errors} if isinstance(exc, Invalid) else {}
+        lang = language_of(request)
+        _, detail = exc.text(lang)
         return problem(
-            exc.status, exc.title, exc.detail, slug=exc.slug, headers=exc.headers, **extra
+            exc.error, lang, detail=detail, params=exc.params, headers=exc.headers, **extra
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return validation_problem(_clean_errors(exc.errors()))
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_problem(_clean_errors(exc.errors()), language_of(request))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        lang = language_of(request)
         if exc.status_code == 400 and exc.detail == BODY_PARSE_ERROR:
             # A body that is not even text/JSON: the same answer as any other invalid body.
             return problem(
-                422,
-                "Unprocessable content",
-                "The request body is not valid JSON.",
-                slug="validation-error",
+                INVALID_JSON,
+                lang,
                 errors=[{"loc": ["body"], "msg": "Invalid JSON", "type": "json_invalid"}],
             )
-        title, slug = _HTTP_TITLES.get(exc.status_code, ("Error", "error"))
-        if exc.status_code == 404:
-            detail = NOT_FOUND
-        elif isinstance(exc.detail, str):
-            detail = exc.detail
-        else:
-            detail = title
-        if exc.status_code == 401:
-            detail = NOT_AUTHENTICATED
-        return problem(
-            exc.status_code, title, detail, slug=slug, headers=dict(exc.headers or {}) or None
-        )
+        error = _HTTP_ERRORS.get(exc.status_code)
+        headers = dict(exc.headers or {}) or None
+        if error is None:  # a status we never raise ourselves: keep it, say little
+            return problem(
+                ErrorCode("http_error", exc.status_code, "Error", "Error", "Fout", "Fout"),
+                lang,
+                headers=headers,
+            )
+        return problem(error, lang, headers=headers)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(PoolTimeoutError)
     @app.exception_handler(psycopg.OperationalError)  # the hot paths' own pool (its timeout too)
-    async def _db_down(_: Request, exc: Exception) -> JSONResponse:
+    async def _db_down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("database unavailable: %s", type(exc).__name__)
-        return problem(
-            503,
-            "Service unavailable",
-            DATABASE_UNAVAILABLE,
-            slug="service-unavailable",
-            headers={"Retry-After": "5"},
-        )
+        return database_unavailable(language_of(request))
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-            return await _db_down(_, exc)
+            return await _db_down(request, exc)
         log.exception("unhandled error")
-        return problem(
-            500, "Internal server error", "Something went wrong on our side.", slug="internal"
-        )
+        return problem(INTERNAL_ERROR, language_of(request))

@@ -4,18 +4,18 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 
-from app.errors import Invalid
+from app.errors import INVALID_CURSOR, Invalid
 from app.schemas.common import MAX_DATE, MIN_DATE
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 
 
-BAD_CURSOR = "The cursor is not valid."
+BAD_CURSOR = INVALID_CURSOR.detail
 
 
 def encode_cursor(position: list[Any]) -> str:
@@ -36,7 +36,7 @@ def decode_cursor(cursor: str) -> list[Any]:
 
 
 def _bad_cursor() -> Invalid:
-    return Invalid(BAD_CURSOR, loc=["query", "cursor"])
+    return Invalid(BAD_CURSOR, loc=["query", "cursor"], code=INVALID_CURSOR)
 
 
 # What a cursor may hold, one checker per kind of value: each returns the value as the query
@@ -58,6 +58,14 @@ def cursor_date(value: Any) -> date:
     if not MIN_DATE <= day <= MAX_DATE:
         raise ValueError
     return day
+
+
+def cursor_timestamp(value: Any) -> datetime:
+    """A moment written in ISO 8601 (as the list wrote it), read as UTC."""
+    if type(value) is not str or len(value) > 40:
+        raise ValueError
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class CursorShape:
@@ -90,6 +98,7 @@ def cursor_order_key(value: Any) -> float:
 
 BY_ORDER_KEY = CursorShape(cursor_order_key, cursor_id)  # the feed: ordering key, then id
 BY_DATE = CursorShape(cursor_date, cursor_id)  # meetings: newest date first, then id
+BY_TIME = CursorShape(cursor_timestamp, cursor_id)  # my blocks: newest first, then user id
 
 
 class PageParams:

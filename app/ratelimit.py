@@ -31,18 +31,8 @@ from sqlmodel import col
 
 from app.config import get_settings
 from app.db import new_session
-from app.errors import AppError
+from app.errors import TooManyRequests
 from app.models import RateLimitCounter
-
-
-class TooManyRequests(AppError):
-    status, title, slug = 429, "Too many requests", "too-many-requests"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            f"Too many attempts. Try again in {retry_after} seconds.",
-            headers={"Retry-After": str(retry_after)},
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,13 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app import ratelimit
 from app.db import SessionDep
-from app.errors import Unauthorized
+from app.errors import (
+    BAD_CREDENTIALS,
+    EMAIL_TAKEN,
+    REFRESH_INVALID,
+    TOO_MANY_ATTEMPTS,
+    Unauthorized,
+)
 from app.schemas.common import problem_responses
 from app.schemas.users import (
     AcceptedOut,
@@ -42,7 +48,7 @@ router = APIRouter(prefix="/auth", tags=["account"])
     "mail is sent: until its link is used (POST /auth/verify-email) the participant can log "
     "in and edit their profile, but does not appear in feeds and cannot browse or swipe. "
     "Staff accounts are never self-registered.",
-    responses=problem_responses(409, 422, 429),
+    responses=problem_responses(EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS),
 )
 async def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
     async with password_request_admission():
@@ -64,7 +70,7 @@ async def register(body: RegisterIn, session: SessionDep, request: Request) -> U
     description="Form fields `username` (your email) and `password`, and optionally "
     "`device_name` (shown in GET /me/sessions). Used by the Authorize button of /docs. Unknown "
     "email and wrong password get the same answer. Every login is a session of its own.",
-    responses=problem_responses(401, 422, 429),
+    responses=problem_responses(BAD_CREDENTIALS, 422, TOO_MANY_ATTEMPTS),
 )
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -115,7 +121,7 @@ def client_address(request: Request) -> str:
     "refresh token was used, it answers the same new refresh token (with a fresh access token) "
     "— safe for retries and racing requests; presented again later, it revokes that whole "
     "login, access tokens included.",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(REFRESH_INVALID, 422),
 )
 def refresh(body: RefreshIn, session: SessionDep) -> TokenOut:
     return accounts.rotate_refresh_token(session=session, refresh_token=body.refresh_token)

@@ -219,7 +219,7 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
     return _Ranked([int(features.pool.ids[row]) for row in ranking.rows], ranking)
 
 
-def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
+def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any], lang: str = "nl") -> FeedPage:
     # The page is checked against the database: a profile paused or erased a moment ago by
     # another process is left out even if the features have not caught up yet.
     found = {row.user_id: row for row in rows}
@@ -241,7 +241,7 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
                 profile=profile,
                 score=float(scores.score[position]),
                 breakdown=explain.breakdown_dict(scores.breakdown[position]),
-                reasons=explain.reasons(viewer, candidate, scores, position),
+                reasons=explain.reasons(viewer, candidate, scores, position, lang),
             )
         )
     next_cursor = (
@@ -256,7 +256,9 @@ def _params(user_id: int) -> dict[str, Any]:
     return {"me": user_id, "now": clock.now(), "limit": get_settings().max_ongoing_matches}
 
 
-def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None) -> FeedPage:
+def build_feed(
+    *, session: Session, user_id: int, limit: int, cursor: str | None, lang: str = "nl"
+) -> FeedPage:
     """Rank the other side's discoverable profiles for me and return one page.
 
     The caller's token was only verified; whether they may browse (401/403) is decided here
@@ -277,7 +279,7 @@ def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None
     rows: Iterable[Any] = ()
     if ranked.page_ids:
         rows = connection.execute(_PAGE, {"ids": ranked.page_ids})
-    return _page(plan, ranked, rows)
+    return _page(plan, ranked, rows, lang)
 
 
 # --- The same feed on the event loop (PostgreSQL) --------------------------------------------
@@ -320,7 +322,12 @@ def _compiled() -> tuple[_Sql, _Sql]:
 
 
 async def build_feed_async(
-    pool: "AsyncConnectionPool[AsyncConnection]", *, user_id: int, limit: int, cursor: str | None
+    pool: "AsyncConnectionPool[AsyncConnection]",
+    *,
+    user_id: int,
+    limit: int,
+    cursor: str | None,
+    lang: str = "nl",
 ) -> FeedPage:
     """`build_feed` on the hot paths' pool: same answers, two statements, no threads."""
     viewer_sql, page_sql = _compiled()
@@ -340,7 +347,7 @@ async def build_feed_async(
             page_cursor = conn.cursor(row_factory=namedtuple_row)
             await page_cursor.execute(page_sql.text, page_sql.params(ids=ranked.page_ids))
             rows = await page_cursor.fetchall()
-    return _page(plan, ranked, rows)
+    return _page(plan, ranked, rows, lang)
 
 
 def _bring_store_up_to_date(plan: _Plan) -> SideFeatures:

@@ -1,0 +1,110 @@
+"""GET /me/export: everything stored about me (AVG inzage), as one typed document."""
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.matches import MatchOut
+from app.schemas.notifications import NotificationOut
+from app.schemas.profiles import MatchMode
+from app.schemas.users import SideLiteral
+
+
+class ExportAccount(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Literal["participant", "coordinator", "admin"]
+    side: SideLiteral | None
+    created_at: datetime
+
+
+class ExportProfile(BaseModel):
+    """My profile as stored, every column (including what only I and coordinators see)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    user_id: int
+    side: SideLiteral
+    headline: str | None
+    organisation: str | None
+    organisation_type: str | None
+    bio: str | None
+    subjects: list[str]
+    education: str | None
+    place: str | None
+    region: str | None
+    max_travel_km: int
+    hours_per_month: float | None
+    available_months: list[int]
+    duration_months: int
+    goals: list[str]
+    outcomes: list[str]
+    motivation: str | None
+    match_mode: MatchMode
+    weights: dict[str, float] | None
+    manager_approval: bool
+    confidentiality: str | None
+    contact: dict[str, Any]
+    discoverable: bool
+    complete: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ExportSwipe(BaseModel):
+    target_id: int
+    decision: Literal["like", "pass"]
+    created_at: datetime
+
+
+class ExportBlock(BaseModel):
+    user_id: int
+    created_at: datetime
+
+
+class PartnerName(BaseModel):
+    id: int
+    name: str
+
+
+class MyExit(BaseModel):
+    reason: str | None
+    note: str | None
+
+
+class ExportMatch(MatchOut):
+    partner: PartnerName  # type: ignore[assignment]  # only who, nothing private of theirs
+    my_exit: MyExit | None = Field(default=None, description="Only when I ended the match.")
+
+
+class ExportMeeting(BaseModel):
+    match_id: int
+    date: date
+    hours: float
+    activity: str
+    note: str | None = Field(description="Only the notes I wrote.")
+    logged_by_me: bool
+    created_at: datetime
+
+
+class ExportEvaluation(BaseModel):
+    match_id: int
+    kind: Literal["midterm", "final"]
+    answers: dict[str, Any] = Field(description="My own answers (empty once erased).")
+    created_at: datetime
+
+
+class ExportOut(BaseModel):
+    # Sections added later by other features pass through unchanged.
+    model_config = ConfigDict(extra="allow")
+
+    account: ExportAccount
+    profile: ExportProfile | None
+    swipes: list[ExportSwipe]
+    blocks: list[ExportBlock]
+    matches: list[ExportMatch]
+    meetings: list[ExportMeeting]
+    evaluations: list[ExportEvaluation]
+    notifications: list[NotificationOut]
