@@ -76,6 +76,30 @@ INVALID_JSON = _error(
     _INVALID_NL,
     "De body van het verzoek is geen geldige JSON.",
 )
+TEXT_HAS_NUL = _error(
+    "text_has_nul",
+    422,
+    _INVALID_EN,
+    "Text must not contain NUL characters (U+0000); see errors.",
+    _INVALID_NL,
+    "Tekst mag geen NUL-tekens (U+0000) bevatten; zie errors.",
+)
+SAME_EMAIL = _error(
+    "same_email",
+    422,
+    _INVALID_EN,
+    "This is already your email address.",
+    _INVALID_NL,
+    "Dit is al je e-mailadres.",
+)
+WRONG_PASSWORD = _error(
+    "wrong_password",
+    422,
+    _INVALID_EN,
+    "The current password is not correct.",
+    _INVALID_NL,
+    "Het huidige wachtwoord klopt niet.",
+)
 INVALID_CURSOR = _error(
     "invalid_cursor",
     422,
@@ -83,6 +107,14 @@ INVALID_CURSOR = _error(
     "The cursor is not valid.",
     _INVALID_NL,
     "De cursor is niet geldig.",
+)
+TOKEN_INVALID = _error(
+    "link_token_invalid",
+    400,
+    "Invalid or expired link",
+    "This link is invalid, has expired or was already used. Ask for a new one.",
+    "Ongeldige of verlopen link",
+    "Deze link is ongeldig, verlopen of al gebruikt. Vraag een nieuwe aan.",
 )
 NOT_AUTHENTICATED = _error(
     "not_authenticated",
@@ -165,6 +197,30 @@ METHOD_NOT_ALLOWED = _error(
     "This method is not allowed here.",
     "Methode niet toegestaan",
     "Deze methode is hier niet toegestaan.",
+)
+CONFLICT = _error(
+    "conflict",
+    409,
+    "Conflict",
+    "This conflicts with the current state; reload and try again.",
+    "Conflict",
+    "Dit botst met de huidige stand van zaken; laad opnieuw en probeer het nog eens.",
+)
+ALREADY_VERIFIED = _error(
+    "already_verified",
+    409,
+    "Conflict",
+    "Your email address is already verified.",
+    "Conflict",
+    "Je e-mailadres is al bevestigd.",
+)
+PASSWORD_CHANGED_MEANWHILE = _error(
+    "password_changed_meanwhile",
+    409,
+    "Conflict",
+    "The password was changed meanwhile; log in again.",
+    "Conflict",
+    "Het wachtwoord is intussen gewijzigd; log opnieuw in.",
 )
 EMAIL_TAKEN = _error(
     "email_taken",
@@ -391,6 +447,10 @@ class Gone(AppError):
     default = UNSUBSCRIBE_USED
 
 
+class BadRequest(AppError):
+    default = TOKEN_INVALID
+
+
 class Unauthorized(AppError):
     default = NOT_AUTHENTICATED
 
@@ -403,7 +463,7 @@ class Forbidden(AppError):
 
 
 class Conflict(AppError):
-    pass
+    default = CONFLICT
 
 
 class Invalid(AppError):
@@ -427,6 +487,9 @@ class Invalid(AppError):
 
 class ServiceUnavailable(AppError):
     default = DATABASE_UNAVAILABLE
+
+    def __init__(self, error: ErrorCode | None = None) -> None:
+        super().__init__(error, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
 class TooManyRequests(AppError):
@@ -484,9 +547,13 @@ def _clean_errors(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
-def validation_problem(errors: list[dict[str, Any]], lang: str = DEFAULT_LANGUAGE) -> JSONResponse:
+def validation_problem(
+    errors: list[dict[str, Any]],
+    lang: str = DEFAULT_LANGUAGE,
+    error: ErrorCode = VALIDATION_ERROR,
+) -> JSONResponse:
     """The 422 answer for request validation errors, `errors: [{loc, msg, type}]`."""
-    return problem(VALIDATION_ERROR, lang, errors=errors)
+    return problem(error, lang, errors=errors)
 
 
 def database_unavailable(lang: str) -> JSONResponse:

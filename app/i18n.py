@@ -1,8 +1,8 @@
 """Which language to answer in: Dutch (the default) or English.
 
 A request says what it wants with `Accept-Language` (feed reasons, problem titles and details,
-notification texts). What is sent to a user later, outside their own request (a notification's
-text, a mail), follows their stored preference when they have one.
+notification texts). What is sent to a user outside their own request (a mail), and their
+notification texts when the request names no language of ours, follow their stored language.
 """
 
 from typing import Any
@@ -16,11 +16,18 @@ def negotiate(header: str | bytes | None) -> str:
 
     `en-GB;q=0.8, nl;q=0.9` → nl; `en` → en; `de, *;q=0.1` → nl (the default); q=0 refuses.
     """
+    return requested(header) or DEFAULT
+
+
+def requested(header: str | bytes | None) -> str | None:
+    """The supported language the header asks for, or None when it names none of ours (no
+    header, or only `de`): then the caller's stored language or the default applies."""
     if not header:
-        return DEFAULT
+        return None
     if isinstance(header, bytes):
         header = header.decode("latin-1")
-    best, best_q = DEFAULT, -1.0
+    best: str | None = None
+    best_q = -1.0
     for part in header.split(",")[:20]:
         tag, _, params = part.strip().partition(";")
         primary = tag.strip().lower().split("-", 1)[0]
@@ -40,12 +47,12 @@ def negotiate(header: str | bytes | None) -> str:
 
 
 def stored_preference(user: Any) -> str | None:
-    """The user's stored language, if any. `users.language` arrives with the notification
-    settings (another branch); until then no user has one."""
+    """The user's stored language (`users.language`, also the language of their mails)."""
     language = getattr(user, "language", None)
     return language if language in LANGUAGES else None
 
 
 def for_user(user: Any, header: str | bytes | None) -> str:
-    """For what is sent to this user: their stored preference wins, else the request's."""
-    return stored_preference(user) or negotiate(header)
+    """For texts about this user in their own request: the language the request asks for,
+    else their stored one (which mails use), else Dutch."""
+    return requested(header) or stored_preference(user) or DEFAULT

@@ -10,7 +10,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import CONTENT_TOO_LARGE, PROBLEM_JSON, validation_problem
+from app.errors import CONTENT_TOO_LARGE, PROBLEM_JSON, TEXT_HAS_NUL, validation_problem
 from app.i18n import negotiate
 
 
@@ -255,7 +255,9 @@ async def _nul_in_multipart(headers: Headers, body: bytes) -> list[str | int] | 
 
 async def _reject(scope: Scope, receive: Receive, send: Send, loc: list[str | int]) -> None:
     lang = negotiate(Headers(scope=scope).get("accept-language"))
-    response = validation_problem([{"loc": loc, "msg": NUL_MESSAGE, "type": _NUL_ERROR_TYPE}], lang)
+    response = validation_problem(
+        [{"loc": loc, "msg": NUL_MESSAGE, "type": _NUL_ERROR_TYPE}], lang, TEXT_HAS_NUL
+    )
     await response(scope, receive, send)
 
 

@@ -66,6 +66,15 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "GoalFamily": ("own", "pupil", "organisation"),
     "OutcomeHorizon": ("short", "long"),
     "ParticipantStatus": ("no_profile", "incomplete", "looking", "trial", "active", "completed"),
+    "Language": ("nl", "en"),
+    "MailType": (
+        "match_created",
+        "coordinator_match",
+        "trial_ending",
+        "behind_schedule",
+        "match_ended",
+    ),
+    "MailStatus": ("pending", "sending", "sent", "failed", "merged", "skipped"),
 }
 _ENUM_BY_VALUES = {frozenset(values): name for name, values in ENUMS.items()}
 
@@ -77,7 +86,12 @@ def _name_enums(node: Any, schemas: dict[str, Any]) -> Any:
     if not isinstance(node, dict):
         return node
     values = node.get("enum")
-    if isinstance(values, list) and len(values) > 1 and node.get("type") == "string":
+    if (
+        isinstance(values, list)
+        and len(values) > 1
+        and node.get("type", "string") == "string"  # propertyNames carry no type
+        and all(isinstance(v, str) for v in values)
+    ):
         name = _ENUM_BY_VALUES.get(frozenset(values))
         if name is not None:
             schemas[name] = {"type": "string", "enum": list(ENUMS[name]), "title": name}
@@ -169,7 +183,7 @@ def _default_codes(status: int, operation: dict[str, Any]) -> list[str]:
     if status == 422:
         params = {p.get("name") for p in operation.get("parameters", [])}
         return (
-            ["validation_error"]
+            ["validation_error", "text_has_nul"]
             + (["invalid_json"] if "requestBody" in operation else [])
             + (["invalid_cursor"] if "cursor" in params else [])
         )

@@ -62,10 +62,13 @@ def cursor_date(value: Any) -> date:
 
 def cursor_timestamp(value: Any) -> datetime:
     """A moment written in ISO 8601 (as the list wrote it), read as UTC."""
-    if type(value) is not str or len(value) > 40:
+    if type(value) is not str or not 19 <= len(value) <= 40 or value[10] != "T":
         raise ValueError
     moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    moment = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    if not MIN_DATE <= moment.date() <= MAX_DATE:
+        raise ValueError
+    return moment
 
 
 class CursorShape:

@@ -9,9 +9,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app import ratelimit
 from app.db import SessionDep
 from app.errors import (
+    ALREADY_VERIFIED,
     BAD_CREDENTIALS,
     EMAIL_TAKEN,
+    HASHING_BUSY,
     REFRESH_INVALID,
+    TOKEN_INVALID,
     TOO_MANY_ATTEMPTS,
     Unauthorized,
 )
@@ -48,7 +51,7 @@ router = APIRouter(prefix="/auth", tags=["account"])
     "mail is sent: until its link is used (POST /auth/verify-email) the participant can log "
     "in and edit their profile, but does not appear in feeds and cannot browse or swipe. "
     "Staff accounts are never self-registered.",
-    responses=problem_responses(EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS),
+    responses=problem_responses(EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY),
 )
 async def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
     async with password_request_admission():
@@ -70,7 +73,7 @@ async def register(body: RegisterIn, session: SessionDep, request: Request) -> U
     description="Form fields `username` (your email) and `password`, and optionally "
     "`device_name` (shown in GET /me/sessions). Used by the Authorize button of /docs. Unknown "
     "email and wrong password get the same answer. Every login is a session of its own.",
-    responses=problem_responses(BAD_CREDENTIALS, 422, TOO_MANY_ATTEMPTS),
+    responses=problem_responses(BAD_CREDENTIALS, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY),
 )
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -158,7 +161,7 @@ RESET_ACCEPTED = (
     "valid 48 hours (EMAIL_VERIFICATION_HOURS). No login needed: the link may be opened on "
     "another device. 400 for an invalid, expired or used token; failures are limited per "
     "client address (429).",
-    responses=problem_responses(400, 409, 422, 429),
+    responses=problem_responses(TOKEN_INVALID, EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS),
 )
 def verify_email(body: VerifyEmailIn, session: SessionDep, request: Request) -> VerifiedOut:
     address = client_address(request)
@@ -186,7 +189,7 @@ def verify_email(body: VerifyEmailIn, session: SessionDep, request: Request) -> 
     summary="Bevestigingsmail opnieuw sturen",
     description="A new verification mail to my address (earlier links keep working until "
     "they expire). 409 when already verified; at most 5 per hour (429).",
-    responses=problem_responses(401, 409, 429),
+    responses=problem_responses(401, ALREADY_VERIFIED, TOO_MANY_ATTEMPTS),
 )
 def resend_verification(user: CurrentUser, session: SessionDep) -> AcceptedOut:
     account_tokens.resend_verification(session=session, user=user)
@@ -202,7 +205,7 @@ def resend_verification(user: CurrentUser, session: SessionDep) -> AcceptedOut:
     "is prepared after the answer was sent, so the answer takes as long either way). The mail "
     "carries a single-use link valid 30 minutes (PASSWORD_RESET_MINUTES). Limited per address "
     "asked for and per client address (429, the same for any address).",
-    responses=problem_responses(422, 429),
+    responses=problem_responses(422, TOO_MANY_ATTEMPTS),
 )
 def password_reset(
     body: PasswordResetIn, request: Request, background: BackgroundTasks
@@ -224,7 +227,7 @@ def password_reset(
     "characters, not a common one). Every session of the account ends, on every server within "
     "seconds; log in again. 400 for an invalid, expired or used token; failures are limited "
     "per client address (429).",
-    responses=problem_responses(400, 422, 429),
+    responses=problem_responses(TOKEN_INVALID, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY),
 )
 def confirm_password_reset(
     body: PasswordResetConfirmIn, session: SessionDep, request: Request

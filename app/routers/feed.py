@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.db import async_pool, session_scope
-from app.errors import PROFILE_INCOMPLETE
+from app.errors import EMAIL_NOT_VERIFIED, PARTICIPANTS_ONLY, PROFILE_INCOMPLETE
 from app.i18n import negotiate
 from app.pagination import PageDep, PageParams
 from app.schemas.common import problem_responses
@@ -33,7 +33,9 @@ router = APIRouter(tags=["feed"])
     "contested each candidate is (a congestion price `jobtinder tick` computes; without "
     "one, by the score itself); the score, breakdown and reasons shown are the plain "
     "reciprocal ones. 409 while my own profile is incomplete.",
-    responses=problem_responses(401, 403, PROFILE_INCOMPLETE, 422),
+    responses=problem_responses(
+        401, PARTICIPANTS_ONLY, EMAIL_NOT_VERIFIED, PROFILE_INCOMPLETE, 422
+    ),
 )
 async def list_feed(bearer: Bearer, request: Request, page: PageDep) -> Response:
     # The hot path: the caller is checked (401/403) inside the feed's first query. On

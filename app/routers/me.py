@@ -7,7 +7,15 @@ from fastapi import APIRouter, Query, Request, Response, status
 from app import clock, i18n
 from app.caching import PRIVATE_REVALIDATE, cached_json, etag_responses
 from app.db import SessionDep
-from app.errors import EMAIL_TAKEN, TOO_MANY_ATTEMPTS, NotFound
+from app.errors import (
+    EMAIL_TAKEN,
+    HASHING_BUSY,
+    PASSWORD_CHANGED_MEANWHILE,
+    SAME_EMAIL,
+    TOO_MANY_ATTEMPTS,
+    WRONG_PASSWORD,
+    NotFound,
+)
 from app.models import Profile
 from app.pagination import BY_TIME, PageDep, page_of
 from app.schemas.common import Page, problem_responses
@@ -208,7 +216,9 @@ def delete_session(session_id: str, user: CurrentUser, session: SessionDep) -> R
     description="Needs the current password (a wrong one is 422 and counts as a failed "
     "login). The new one: at least 10 characters, not a common password. Every other "
     "session ends; this one stays.",
-    responses=problem_responses(401, 409, 422, 429),
+    responses=problem_responses(
+        401, PASSWORD_CHANGED_MEANWHILE, WRONG_PASSWORD, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY
+    ),
 )
 def change_password(
     body: ChangePasswordIn, user: CurrentUser, bearer: Bearer, session: SessionDep
@@ -233,7 +243,9 @@ def change_password(
     "A confirmation link goes to the new address; the change takes effect when it is used "
     "(POST /auth/verify-email) and the old address is then told. Until then nothing changes. "
     "409 if the new address is taken.",
-    responses=problem_responses(401, EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS),
+    responses=problem_responses(
+        401, EMAIL_TAKEN, SAME_EMAIL, WRONG_PASSWORD, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY
+    ),
 )
 def change_email(body: ChangeEmailIn, user: CurrentUser, session: SessionDep) -> AcceptedOut:
     account_tokens.request_email_change(

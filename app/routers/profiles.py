@@ -38,7 +38,8 @@ MAX_ID = 2**31 - 1
     "past) and coordinators of the person's own region. After a block (either way) former "
     "partners no longer see each other's card (404); a coordinator who follows a pair "
     "through the other partner's region sees the card without contact. Private to the caller "
-    "(`Cache-Control: private, no-cache`) with an ETag: If-None-Match answers 304 while it is unchanged.",
+    "(`Cache-Control: private, no-cache`) with an ETag: If-None-Match answers 304 while it "
+    "is unchanged.",
     responses=problem_responses(401, 404) | etag_responses("The card"),
 )
 def read_profile(

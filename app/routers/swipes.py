@@ -7,6 +7,8 @@ from app import clock
 from app.db import SessionDep, async_pool, session_scope
 from app.errors import (
     DAILY_LIKE_LIMIT,
+    EMAIL_NOT_VERIFIED,
+    PARTICIPANTS_ONLY,
     PROFILE_INCOMPLETE,
     SWIPE_CONFLICT,
     SWIPE_HAS_MATCH,
@@ -34,7 +36,8 @@ router = APIRouter(tags=["feed"])
     "(then it stays a like).",
     responses=problem_responses(
         401,
-        403,
+        PARTICIPANTS_ONLY,
+        EMAIL_NOT_VERIFIED,
         404,
         PROFILE_INCOMPLETE,
         SWIPE_CONFLICT,

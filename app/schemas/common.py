@@ -104,10 +104,12 @@ def problem_responses(
 
 
 STATUS_DESCRIPTIONS = {
+    400: "Invalid or expired link",
     401: "Missing, invalid or expired token",
     403: "Wrong role",
     404: "Not found (or not yours)",
     409: "Conflict with the current state",
+    410: "Gone",
     413: "Request body too large",
     422: "Invalid input",
     429: "Too many requests",

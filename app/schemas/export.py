@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.matches import MatchOut
-from app.schemas.notifications import NotificationOut
+from app.schemas.notifications import LanguageLiteral, MailType, NotificationOut
 from app.schemas.profiles import MatchMode
 from app.schemas.users import SideLiteral
 
@@ -18,6 +18,39 @@ class ExportAccount(BaseModel):
     role: Literal["participant", "coordinator", "admin"]
     side: SideLiteral | None
     created_at: datetime
+    language: LanguageLiteral = Field(description="The language of my mails.")
+    email_verified: bool
+
+
+class ExportSession(BaseModel):
+    """A login still in force (as in GET /me/sessions)."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime
+    user_agent: str | None
+    device_name: str | None
+
+
+class ExportNotificationSettings(BaseModel):
+    mail: dict[MailType, bool] = Field(description="Per notification type: also by mail.")
+
+
+class ExportMail(BaseModel):
+    """A mail sent (or to be sent) to me; its content is not kept beyond delivery."""
+
+    template: str
+    to: str
+    status: Literal["pending", "sending", "sent", "failed", "merged", "skipped"]
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class ExportLikesPerDay(BaseModel):
+    """Likes made that day, undone ones included (the daily limit; only today is kept)."""
+
+    day: date
+    likes: int
 
 
 class ExportProfile(BaseModel):
@@ -97,12 +130,16 @@ class ExportEvaluation(BaseModel):
 
 
 class ExportOut(BaseModel):
-    # Sections added later by other features pass through unchanged.
-    model_config = ConfigDict(extra="allow")
+    # Every section typed: a new one must be added here (an unknown key is refused).
+    model_config = ConfigDict(extra="forbid")
 
     account: ExportAccount
+    sessions: list[ExportSession]
+    notification_settings: ExportNotificationSettings
+    mails: list[ExportMail]
     profile: ExportProfile | None
     swipes: list[ExportSwipe]
+    likes_per_day: list[ExportLikesPerDay]
     blocks: list[ExportBlock]
     matches: list[ExportMatch]
     meetings: list[ExportMeeting]

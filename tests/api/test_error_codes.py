@@ -172,5 +172,152 @@ def test_every_route_declares_its_statuses_and_codes(spec):
     assert swipes["409"]["x-error-codes"] == ["profile_incomplete", "swipe_conflict"]
     assert swipes["429"]["x-error-codes"] == ["daily_like_limit"]
     assert spec["paths"]["/api/v1/auth/token"]["post"]["responses"]["429"]["x-error-codes"] == [
-        "too_many_attempts"
+        "too_many_attempts",
+        "hashing_busy",
     ]
+
+
+# --- Every error class and raise site goes through the registry ------------------------------
+
+
+def _all_subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_all_subclasses(sub)]
+    return found
+
+
+def _import_all_app_modules() -> None:
+    import importlib
+    import pkgutil
+
+    import app
+
+    for module in pkgutil.walk_packages(app.__path__, "app."):
+        importlib.import_module(module.name)
+
+
+def _render(exc: Exception, lang: str = "en") -> Any:
+    from fastapi import FastAPI
+
+    from app.errors import install_error_handlers
+
+    tiny = FastAPI()
+    install_error_handlers(tiny)
+
+    @tiny.get("/raise")
+    def _raise() -> None:
+        raise exc
+
+    with TestClient(tiny, raise_server_exceptions=False) as tiny_client:
+        return tiny_client.get("/raise", headers={"Accept-Language": lang})
+
+
+# Subclasses whose constructor needs arguments; every other one is built with no arguments.
+_ARGUMENTS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
+    "Invalid": (("bad value",), {"loc": ["body", "x"]}),
+    "TooManyRequests": ((7,), {}),
+}
+
+
+# What each family answers by default (a bare `Conflict()` must not fall back to 422).
+_FAMILY_STATUS = {
+    "BadRequest": 400,
+    "Unauthorized": 401,
+    "Forbidden": 403,
+    "NotFound": 404,
+    "Conflict": 409,
+    "Gone": 410,
+    "Invalid": 422,
+    "TooManyRequests": 429,
+    "ServiceUnavailable": 503,
+}
+
+
+def test_every_app_error_class_renders_its_code_and_status():
+    from app.errors import AppError
+
+    _import_all_app_modules()
+    classes = [AppError, *_all_subclasses(AppError)]
+    names = {cls.__name__ for cls in classes}
+    # main's own classes are among them (a renamed one must be listed here again)
+    assert {"HashingBusy", "TooManyRequests", "TokenInvalid", "Gone", "Conflict"} <= names
+    for cls in classes:
+        # The status comes from the code: a class-level `status` would be silently ignored.
+        assert "status" not in cls.__dict__ or isinstance(cls.__dict__["status"], property), cls
+        args, kwargs = _ARGUMENTS.get(cls.__name__, ((), {}))
+        exc = cls(*args, **kwargs)
+        assert exc.error.code in ERRORS, cls
+        family = next((c.__name__ for c in cls.__mro__ if c.__name__ in _FAMILY_STATUS), None)
+        if family is not None:
+            assert exc.error.status == _FAMILY_STATUS[family], cls
+        for lang in ("nl", "en"):
+            response = _render(exc, lang)
+            body = assert_code(response, exc.error.status, exc.error.code)
+            assert body["title"] == exc.error.text(lang, exc.params)[0], (cls, lang)
+        if exc.error.status in (429, 503):
+            assert int(response.headers["Retry-After"]) > 0, cls
+
+
+def test_every_registered_code_renders_its_declared_status_in_both_languages():
+    from app.errors import AppError
+
+    params = {"retry_after": 3, "max_bytes": 10}
+    for code, error in ERRORS.items():
+        nl = assert_code(_render(AppError(error, params=params), "nl"), error.status, code)
+        en = assert_code(_render(AppError(error, params=params), "en"), error.status, code)
+        assert nl["title"] == error.title_nl and en["title"] == error.title, code
+        assert "{" not in nl["detail"] + en["detail"], code
+
+
+def test_no_raise_site_sends_free_text_under_a_generic_code():
+    """Every distinct case has its own code: no `Conflict("...")`, `NotFound(f"...")`, ... in
+    app/ (only `Invalid`, whose free text is a field-level message under its code, may)."""
+    import ast
+    from pathlib import Path
+
+    from app.errors import AppError
+
+    _import_all_app_modules()
+    classes = {cls.__name__ for cls in [AppError, *_all_subclasses(AppError)]}
+    offenders = []
+    for path in Path("app").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        # A module's own exception of the same name that is no AppError (app/tokens.py's
+        # TokenInvalid is internal, turned into 401 by its caller) is not an answer.
+        local = {
+            node.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ClassDef)
+            and not any(isinstance(b, ast.Name) and b.id in classes for b in node.bases)
+        }
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            name = node.func.id
+            if name not in classes or name in local or name == "Invalid" or not node.args:
+                continue
+            if isinstance(node.args[0], ast.Constant | ast.JoinedStr):
+                offenders.append(f"{path}:{node.lineno} {node.func.id}")
+    assert offenders == []
+
+
+def test_main_account_and_mail_errors_have_their_own_codes(client, make_participant):
+    person = make_participant("teacher")
+    wrong = client.post(
+        f"{API}/me/password",
+        json={"current_password": "not-the-password-1", "new_password": "another-secret-pw-9"},
+        headers=person.headers,
+    )
+    body = assert_code(wrong, 422, "wrong_password")
+    assert body["errors"][0]["loc"] == ["body", "current_password"]
+    link = client.post(f"{API}/auth/verify-email", json={"token": "x" * 43})
+    assert_code(link, 400, "link_token_invalid")
+    unsubscribe = client.get(f"{API}/mail/unsubscribe", params={"token": "x" * 43})
+    assert unsubscribe.status_code == 404, unsubscribe.text
+    nul = client.patch(f"{API}/me/profile", json={"headline": "a\u0000b"}, headers=person.headers)
+    assert_code(nul, 422, "text_has_nul")
+    sessions = client.get(f"{API}/me/sessions", params={"cursor": "!!"}, headers=person.headers)
+    assert_code(sessions, 422, "invalid_cursor")
+    dutch = client.get(f"{API}/me/sessions", params={"cursor": "!!"}, headers=person.headers)
+    assert dutch.json()["title"] == "Ongeldige invoer"

@@ -33,11 +33,28 @@ def test_negotiation(header, language):
     assert negotiate(header) == language
 
 
-def test_a_stored_preference_wins_for_what_is_sent_later():
-    assert for_user(SimpleNamespace(language="en"), "nl") == "en"
-    assert for_user(SimpleNamespace(language="nl"), "en") == "nl"
-    assert for_user(SimpleNamespace(), "en") == "en"  # no stored preference yet
+def test_the_request_language_wins_then_the_stored_one():
+    # users.language (main's mail language, default nl) is stored for everyone: a request that
+    # names one of our languages gets it; one that names none gets the stored language.
+    assert for_user(SimpleNamespace(language="en"), "nl") == "nl"
+    assert for_user(SimpleNamespace(language="nl"), "en") == "en"
+    assert for_user(SimpleNamespace(language="en"), None) == "en"
+    assert for_user(SimpleNamespace(language="en"), "de") == "en"
+    assert for_user(SimpleNamespace(), "en") == "en"
     assert for_user(SimpleNamespace(language="fr"), None) == "nl"
+
+
+def test_my_stored_language_gives_my_notification_texts(client, make_participant):
+    teacher, pro = make_participant("teacher"), make_participant("professional")
+    mutual_match(client, teacher, pro)
+    chosen = client.put(
+        f"{API}/me/notification-settings", json={"language": "en"}, headers=teacher.headers
+    )
+    assert chosen.status_code == 200, chosen.text
+    mine = client.get(f"{API}/notifications", headers=teacher.headers).json()["items"][0]
+    assert mine["text"] == f"You have a match with {pro.name}! Your trial period has started."
+    asked = client.get(f"{API}/notifications", headers=teacher.headers | NL).json()["items"][0]
+    assert asked["text"].startswith("Je hebt een match")
 
 
 def test_feed_reasons_follow_accept_language(client, make_participant):
