@@ -30,7 +30,9 @@ def server() -> Iterator[str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)],
-        env=os.environ.copy(),
+        # As `make run` does: the API delivers its mail itself, as .eml files in MAIL_DIR
+        # (the tests' own directory; the tour reads it from the same variable).
+        env=os.environ | {"MAIL_WORKER_IN_PROCESS": "true", "MAIL_POLL_SECONDS": "0.5"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
