@@ -97,3 +97,25 @@ def test_exit_body_is_optional_and_plain(client: TestClient, make_participant, s
         f"{API}/matches/{match['id']}/exit", json={"reason": "nonsense"}, headers=teacher.headers
     )
     assert bad.status_code == 422
+
+
+def test_every_notification_type_the_code_emits_or_mails_has_a_model_and_both_texts():
+    """notify() refuses a type without a data model and texts: each one used anywhere (matches,
+    time events, the mail code, the mail settings) must have them."""
+    import re
+    from pathlib import Path
+
+    from app.schemas.notifications import NOTIFICATION_DATA, TEXTS, MailType
+    from app.services.mail_preferences import MAIL_DEFAULTS
+
+    used = set(MAIL_DEFAULTS) | set(MailType.__args__)
+    for path in Path("app/services").glob("*.py"):
+        source = path.read_text()
+        used |= set(re.findall(r'type_="([a-z_]+)"', source))
+        used |= set(re.findall(r'Due\(\s*\w+,\s*"([a-z_]+)"', source))
+        used |= set(re.findall(r'type_ == "([a-z_]+)"', source))
+        used |= set(re.findall(r'"(\w+)" if origin == MatchOrigin', source))
+    assert {"trial_ending", "behind_schedule", "match_active", "coordinator_match"} <= used
+    for type_ in used:
+        assert type_ in NOTIFICATION_DATA, type_
+        assert set(TEXTS[type_]) == {"nl", "en"}, type_
