@@ -51,12 +51,16 @@ def register_participant(
 
 @contextmanager
 def live_server(
-    env: dict[str, str] | None = None, *, workers: int = 2, command: list[str] | None = None
+    env: dict[str, str] | None = None,
+    *,
+    workers: int = 2,
+    command: list[str] | None = None,
+    stderr: Any = None,
 ) -> Iterator[str]:
     """A real server process (uvicorn, `workers` processes) on the test database → base URL.
 
     `env` is added to this process's environment; `command` replaces the default uvicorn
-    command line (use "{port}" where the port goes).
+    command line (use "{port}" where the port goes); `stderr` receives the server's log.
     """
     port = free_port()
     argv = command or [
@@ -72,7 +76,7 @@ def live_server(
         "warning",
     ]
     argv = [arg.replace("{port}", str(port)) for arg in argv]
-    process = subprocess.Popen(argv, env=os.environ | (env or {}))
+    process = subprocess.Popen(argv, env=os.environ | (env or {}), stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -145,31 +149,11 @@ def run_server(
     log_path: Path, *, workers: int = 2, env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """A real uvicorn server on the test database; fails the test if it logged a traceback."""
-    port = free_port()
-    log_file = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)]
-        + ["--workers", str(workers), "--log-level", "warning"],
-        env=os.environ.copy() | (env or {}),
-        stderr=log_file,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("server did not start: " + log_path.read_text(errors="replace"))
-            time.sleep(0.2)
+    with (
+        log_path.open("wb") as log_file,
+        live_server(env, workers=workers, stderr=log_file) as base,
+    ):
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log_file.close()
     logged = log_path.read_text(errors="replace")
     if "Traceback" in logged:
         raise AssertionError(f"the test server logged a traceback:\n{logged}")
