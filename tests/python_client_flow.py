@@ -40,7 +40,7 @@ from jobtinder_client.api.trajectory import (
 )
 from jobtinder_client.api.vocabulary import vocabulary_read
 from jobtinder_client.models import (
-    BodyAuthToken,
+    AuthTokenForm,
     Contact,
     Decision,
     ExitIn,
@@ -61,6 +61,7 @@ from jobtinder_client.models import (
     Side,
     SwipeIn,
     VerifyEmailIn,
+    Weights,
 )
 from jobtinder_client.types import Response, Unset
 
@@ -111,7 +112,7 @@ def log_in(anonymous: Client, email: str) -> tuple[str, str]:
     tokens = ok(
         auth_token.sync_detailed(
             client=anonymous,
-            body=BodyAuthToken(username=email, password=PASSWORD, device_name="pytest"),
+            body=AuthTokenForm(username=email, password=PASSWORD, device_name="pytest"),
         )
     )
     assert tokens.token_type == "bearer" and tokens.expires_in > 0
@@ -153,6 +154,7 @@ def teacher_profile() -> ProfilePut:
         goals=["practice_in_lessons", "hybrid_career"],
         outcomes=["richer_experience"],
         contact=Contact(email="f.elamrani@example.org", phone="+31 6 12345678"),
+        weights=Weights(subject=0.4, motivation=0.2, region=0.2, availability=0.2),
     )
 
 
@@ -405,6 +407,9 @@ def main_flow(base: str, inbox: Inbox) -> None:
     # --- Export: everything stored about me, typed ---------------------------------------
     export = ok(me_export_read.sync_detailed(client=fatima.client))
     assert export.account.email == fatima.email and export.profile.headline == "Docent natuurkunde"
+    assert (
+        export.profile.contact.phone == "+31 6 12345678" and export.profile.weights.subject == 0.4
+    )
     assert {m.id for m in export.matches} == {match_id, second.id}
     assert {(s.target_id, s.decision) for s in export.swipes} == {
         (sem.id, "like"),
@@ -423,7 +428,7 @@ def main_flow(base: str, inbox: Inbox) -> None:
     problem(me_read.sync_detailed(client=sem.client), 401, "not_authenticated")
     problem(
         auth_token.sync_detailed(
-            client=anonymous, body=BodyAuthToken(username=sem.email, password=PASSWORD)
+            client=anonymous, body=AuthTokenForm(username=sem.email, password=PASSWORD)
         ),
         401,
         "bad_credentials",
