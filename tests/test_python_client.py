@@ -23,6 +23,7 @@ from tests.smtp_server import SmtpServer, smtp_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "openapi" / "openapi.json"
+CONFIG = ROOT / "clients" / "python" / "config.yaml"  # the generator's settings for this API
 PACKAGE = "jobtinder_client"
 
 
@@ -45,6 +46,8 @@ def generate_python_client(target: Path) -> str:
             str(DOCUMENT),
             "--meta",
             "none",
+            "--config",
+            str(CONFIG),
             "--output-path",
             str(target / PACKAGE),
             "--fail-on-warning",
