@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /srv/jobtinder
-RUN useradd --create-home --uid 10001 jobtinder
+RUN useradd --create-home --uid 10001 jobtinder \
+    && mkdir -p /data/media && chown jobtinder /data/media
 
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
@@ -15,7 +16,7 @@ COPY migrations ./migrations
 RUN pip install . && mkdir -p var/mail && chown -R jobtinder var
 
 USER jobtinder
-ENV HOST=0.0.0.0 PORT=8000 WORKERS=2 ENVIRONMENT=production
+ENV HOST=0.0.0.0 PORT=8000 WORKERS=2 ENVIRONMENT=production MEDIA_DIR=/data/media
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2).status != 200)"

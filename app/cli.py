@@ -1,4 +1,5 @@
-"""The `jobtinder` console script: migrate, serve, worker, create-user, seed, tick, purge."""
+"""The `jobtinder` console script: migrate, serve, worker, vapid-keys, create-user, seed, tick,
+purge."""
 
 import argparse
 import os
@@ -51,6 +52,7 @@ def _worker(args: argparse.Namespace) -> None:
     from app.config import get_settings
     from app.mail.worker import run_forever
     from app.services.outbox import deliver_all
+    from app.services.push import deliver_all_push
 
     logging.basicConfig(level=get_settings().log_level.upper())
     if args.once:
@@ -59,6 +61,11 @@ def _worker(args: argparse.Namespace) -> None:
             f"sent {report.sent} mail(s), {report.retried} to retry, {report.failed} failed, "
             f"{report.deferred} deferred to tomorrow's digest, {report.skipped} skipped"
         )
+        pushes = deliver_all_push()
+        print(
+            f"sent {pushes.sent} push(es), {pushes.retried} to retry, {pushes.failed} failed, "
+            f"{pushes.skipped} to gone subscriptions"
+        )
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -66,6 +73,15 @@ def _worker(args: argparse.Namespace) -> None:
     where = get_settings().smtp_host or f"the folder {get_settings().mail_dir}"
     print(f"delivering mail to {where} (stop with Ctrl-C)", flush=True)
     run_forever(stop)
+
+
+def _vapid_keys() -> None:
+    from app.services.push import generate_vapid_keys
+
+    private, public = generate_vapid_keys()
+    print("# Web Push (VAPID) keys: put the private one in the environment, never in code")
+    print(f"VAPID_PRIVATE_KEY={private}")
+    print(f"# public key (also served by GET /api/v1/push/public-key): {public}")
 
 
 def _create_user(args: argparse.Namespace) -> None:
@@ -130,6 +146,7 @@ def _purge(args: argparse.Namespace) -> None:
     days = args.days or get_settings().retention_days
     with new_session(write=True) as session:
         report = purge(session=session, days=days)
+    print(f"{report.events} live event(s) older than EVENTS_KEEP_DAYS removed")
     print(
         f"retention {days} days: {report.trajectories} trajectory(ies) stripped, "
         f"{report.accounts} inactive account(s) erased, {report.notifications} notification(s), "
@@ -137,6 +154,8 @@ def _purge(args: argparse.Namespace) -> None:
         f"{report.account_tokens} expired mail token(s), "
         f"{report.rate_limit_counters} rate-limit counter(s), "
         f"{report.daily_like_counts} past day(s) like count(s), "
+        f"{report.reports} resolved report(s), "
+        f"{report.orphan_photos} orphaned photo image(s), "
         f"{report.mails} handled mail(s) removed"
     )
 
@@ -159,6 +178,8 @@ def main(argv: list[str] | None = None) -> None:
     worker.add_argument(
         "--once", action="store_true", help="deliver what is due now, then stop (e.g. cron)"
     )
+
+    sub.add_parser("vapid-keys", help="generate a VAPID key pair for Web Push")
 
     user = sub.add_parser("create-user", help="create a coordinator or admin")
     user.add_argument("--email", required=True)
@@ -190,6 +211,8 @@ def main(argv: list[str] | None = None) -> None:
         _serve(args)
     elif args.command == "worker":
         _worker(args)
+    elif args.command == "vapid-keys":
+        _vapid_keys()
     elif args.command == "create-user":
         _create_user(args)
     elif args.command == "seed":

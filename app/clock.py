@@ -10,6 +10,11 @@ def now() -> datetime:
     return datetime.now(UTC) + _offset
 
 
+def offset_seconds() -> float:
+    """The test offset in seconds (for hot code that reads `time.time()` itself)."""
+    return _offset.total_seconds()
+
+
 def advance(delta: timedelta) -> None:
     """Move the clock forward (tests only)."""
     global _offset

@@ -40,9 +40,22 @@ class Settings(BaseSettings):
     password_resets_per_account: int = Field(default=5, ge=1)  # per hour
     password_resets_per_address: int = Field(default=20, ge=1)  # per hour
     token_failures_per_address: int = Field(default=20, ge=1)  # per LOGIN_WINDOW_SECONDS
+    messages_per_minute: int = Field(default=30, ge=1)  # per sender, every conversation
+    reports_per_day: int = Field(default=20, ge=1)  # per reporter
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     cors_origins: list[str] = Field(default_factory=list)
     retention_days: int = Field(default=730, ge=1)
+    # Profile photos (app/services/photos.py). Stored in MEDIA_DIR, or in an S3-compatible
+    # bucket when S3_BUCKET is set (credentials from boto3's usual AWS_* variables).
+    media_dir: str = "./media"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    photo_max_pixels: int = Field(default=25_000_000, ge=10_000, le=100_000_000)
+    photo_url_seconds: int = Field(default=900, ge=60, le=3600)
+    photo_concurrency: int = Field(default=2, ge=1, le=32)
+    media_base_url: str = ""  # e.g. a CDN in front of /media; default: relative URLs
     log_level: str = "info"
     # "fast" = Argon2 with minimal cost, for test suites only (refused outside ENVIRONMENT=test).
     password_hash_profile: Literal["production", "fast"] = "production"
@@ -68,6 +81,27 @@ class Settings(BaseSettings):
     # turn, then get 429; see security.py.
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     password_hash_wait_seconds: float = Field(default=10, gt=0, le=120)
+    # Live events (app/services/events.py, app/routers/events.py).
+    events_ticket_seconds: int = Field(default=60, ge=5, le=600)
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    events_slow_client_seconds: float = Field(default=10.0, gt=0, le=300)
+    events_keep_days: int = Field(default=14, ge=1, le=365)
+    # Web Push (app/services/push.py). Without VAPID_PRIVATE_KEY, no pushes are queued.
+    vapid_private_key: SecretStr | None = None
+    vapid_subject: str = "mailto:noreply@jobtinder.localhost"
+    push_max_attempts: int = Field(default=5, ge=1, le=100)
+    push_ttl_seconds: int = Field(default=24 * 3600, ge=0, le=28 * 24 * 3600)
+    # Push services the worker may POST to (host suffixes): the browsers' own by default.
+    push_allowed_hosts: list[str] = Field(
+        default_factory=lambda: [
+            "fcm.googleapis.com",
+            "push.services.mozilla.com",
+            "push.apple.com",
+            "notify.windows.com",
+        ]
+    )
+    # http:// endpoints (a local push service in tests); refused in production.
+    push_allow_http: bool = False
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
@@ -76,6 +110,8 @@ class Settings(BaseSettings):
             raise ValueError("SECRET_KEY must be set to a random value of at least 32 characters")
         if self.password_hash_profile != "production" and self.environment != "test":
             raise ValueError("PASSWORD_HASH_PROFILE=fast is only allowed with ENVIRONMENT=test")
+        if self.push_allow_http and self.environment == "production":
+            raise ValueError("PUSH_ALLOW_HTTP is not allowed with ENVIRONMENT=production")
         return self
 
     @property

@@ -384,6 +384,87 @@ DAILY_LIKE_LIMIT = _error(
     "Te veel verzoeken",
     "Je likes voor vandaag zijn op. Probeer het over {retry_after} seconden opnieuw.",
 )
+CONVERSATION_CLOSED = _error(
+    "conversation_closed",
+    409,
+    "Conversation closed",
+    "The conversation is closed: the match is no longer ongoing. Its history stays readable.",
+    "Gesprek gesloten",
+    "Het gesprek is gesloten: de match loopt niet meer. De berichten blijven leesbaar.",
+)
+CLIENT_ID_REUSED = _error(
+    "client_id_reused",
+    409,
+    "client_id already used",
+    "This client_id was already used for a different message in this conversation.",
+    "client_id al gebruikt",
+    "Deze client_id is in dit gesprek al gebruikt voor een ander bericht.",
+)
+REPORT_RESOLVED = _error(
+    "report_already_resolved",
+    409,
+    "Report already resolved",
+    "This report is already resolved.",
+    "Melding al afgehandeld",
+    "Deze melding is al afgehandeld.",
+)
+STREAM_TICKET_INVALID = _error(
+    "stream_ticket_invalid",
+    401,
+    "Invalid stream ticket",
+    "The stream ticket is unknown, expired or already used.",
+    "Ongeldig streamticket",
+    "Het streamticket is onbekend, verlopen of al gebruikt.",
+)
+LAST_EVENT_ID_INVALID = _error(
+    "last_event_id_invalid",
+    422,
+    _INVALID_EN,
+    "Last-Event-ID must be a non-negative integer (an event id).",
+    _INVALID_NL,
+    "Last-Event-ID moet een niet-negatief geheel getal zijn (een event-id).",
+)
+PHOTO_REFUSED = _error(
+    "photo_refused",
+    422,
+    _INVALID_EN,
+    "The photo cannot be used; see errors.",
+    _INVALID_NL,
+    "Deze foto kan niet worden gebruikt; zie errors.",
+)
+PHOTO_TOO_LARGE = _error(
+    "photo_too_large",
+    413,
+    "Content too large",
+    "The photo is larger than {max_bytes} bytes.",
+    "Te groot",
+    "De foto is groter dan {max_bytes} bytes.",
+)
+PUSH_NOT_CONFIGURED = _error(
+    "push_not_configured",
+    404,
+    "Not found",
+    "Web Push is not configured on this server.",
+    "Niet gevonden",
+    "Web Push is op deze server niet ingesteld.",
+)
+MESSAGE_RATE_LIMIT = _error(
+    "message_rate_limit",
+    429,
+    "Too many requests",
+    "You are sending messages too fast. Try again in {retry_after} seconds.",
+    "Te veel verzoeken",
+    "Je stuurt te snel berichten. Probeer het over {retry_after} seconden opnieuw.",
+)
+REPORT_RATE_LIMIT = _error(
+    "report_rate_limit",
+    429,
+    "Too many requests",
+    "You have sent the most reports allowed for now. Try again in {retry_after} seconds.",
+    "Te veel verzoeken",
+    "Je hebt voorlopig het maximale aantal meldingen gedaan. Probeer het over {retry_after} "
+    "seconden opnieuw.",
+)
 INTERNAL_ERROR = _error(
     "internal_error",
     500,
@@ -399,6 +480,14 @@ DATABASE_UNAVAILABLE = _error(
     "The database is unavailable. Please retry shortly.",
     "Dienst niet beschikbaar",
     "De database is niet bereikbaar. Probeer het zo opnieuw.",
+)
+EVENTS_UNAVAILABLE = _error(
+    "events_unavailable",
+    503,
+    "Service unavailable",
+    "The event stream is not available on this server. Please retry shortly.",
+    "Dienst niet beschikbaar",
+    "De eventstream is op deze server niet beschikbaar. Probeer het zo opnieuw.",
 )
 RETRY_AFTER_SECONDS = 5  # on every 503
 BODY_PARSE_ERROR = "There was an error parsing the body"  # FastAPI's own wording
@@ -483,6 +572,13 @@ class Invalid(AppError):
         super().__init__(detail)
         self.error = code
         self.errors = [{"loc": loc, "msg": detail, "type": type_}]
+
+
+class ContentTooLarge(AppError):
+    default = CONTENT_TOO_LARGE
+
+    def __init__(self, max_bytes: int, error: ErrorCode = CONTENT_TOO_LARGE) -> None:
+        super().__init__(error, params={"max_bytes": max_bytes})
 
 
 class ServiceUnavailable(AppError):

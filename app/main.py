@@ -17,17 +17,23 @@ from app.openapi import install_docs, install_openapi, operation_id
 from app.routers import (
     auth,
     coordinator,
+    events,
     feed,
     health,
     mail,
     matches,
     me,
+    media,
+    messages,
     notifications,
     profiles,
+    push,
+    reports,
     swipes,
     trajectory,
 )
 from app.services import feature_store
+from app.services.event_hub import start_hub, stop_hub
 
 API_PREFIX = "/api/v1"
 
@@ -57,7 +63,15 @@ TAGS = [
         "name": "trajectory",
         "description": "**Traject** — plan, ontmoetingen, voortgang en evaluaties",
     },
-    {"name": "notifications", "description": "**Meldingen**"},
+    {
+        "name": "messages",
+        "description": "**Berichten** — het gesprek van een match: berichten en gelezen",
+    },
+    {
+        "name": "notifications",
+        "description": "**Meldingen** — meldingen, live events en pushberichten",
+    },
+    {"name": "safety", "description": "**Veiligheid** — iemand melden (ongewenst gedrag)"},
     {
         "name": "coordinator",
         "description": "**Coördinator** — voor regionale coördinatoren: deelnemers en koppels "
@@ -76,11 +90,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # process: keep it out of the cyclic garbage collector's full passes, which otherwise
     # walk it all and show up as latency spikes.
     gc.freeze()
+    await start_hub(app)
     await start_in_process(app)
     try:
         yield
     finally:
         await stop_in_process(app)
+        await stop_hub(app)
         gc.unfreeze()
         await close_async_pool(app)
 
@@ -113,7 +129,12 @@ def create_app() -> FastAPI:
         )
     app.add_middleware(Compression, minimum_size=1024)
     app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        # The photo upload only: the photo plus the multipart framing around it.
+        per_route={("PUT", API_PREFIX + "/me/photo"): settings.photo_max_bytes + 16 * 1024},
+    )
 
     # Requests are matched against routes in this order: the hot paths first. Each router is
     # included on the app itself: a route inside routers nested in routers costs a walk over
@@ -126,13 +147,18 @@ def create_app() -> FastAPI:
         profiles,
         matches,
         trajectory,
+        messages,
         notifications,
+        reports,
+        events,
+        push,
         mail,
         coordinator,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(coordinator.admin_router, prefix=API_PREFIX)
     app.include_router(health.router)
+    app.include_router(media.router)
     if settings.docs_enabled:
         install_docs(app)
     return app

@@ -76,6 +76,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
         "match_ended",
     ),
     "MailStatus": ("pending", "sending", "sent", "failed", "merged", "skipped"),
+    "ReportStatus": ("open", "resolved"),
 }
 _ENUM_BY_VALUES = {frozenset(values): name for name, values in ENUMS.items()}
 

@@ -31,7 +31,7 @@ from sqlmodel import col
 
 from app.config import get_settings
 from app.db import new_session
-from app.errors import TooManyRequests
+from app.errors import TOO_MANY_ATTEMPTS, ErrorCode, TooManyRequests
 from app.models import RateLimitCounter
 
 
@@ -40,6 +40,7 @@ class Limit:
     name: str
     max_hits: int
     window_seconds: int
+    error: ErrorCode = TOO_MANY_ATTEMPTS  # what a caller over the limit is told
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,7 @@ def reserve(limit: Limit, subject: str) -> Reservation:
     else:
         taken = _take_db(key, window_start, limit.max_hits)
     if not taken:
-        raise TooManyRequests(retry_after)
+        raise TooManyRequests(retry_after, limit.error)
     return Reservation(key, window_start, limit.window_seconds)
 
 

@@ -1,17 +1,24 @@
-"""Load benchmark: swipes and feeds against the real API, beside the framework's ceiling.
+"""Load benchmark: swipes, feeds and messages against the real API, beside the framework's
+ceiling.
 
     .venv/bin/python bench/load.py --participants 10000 --workers 2 --duration 15 \
-        [--rounds 3] [--connections 32] [--reuse] [--only swipe,feed] [--burst K] \
+        [--rounds 3] [--connections 32] [--reuse] [--only swipe,feed,message] [--burst K] \
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Needs `wrk` (Debian package `wrk`). Steps, all in one run so the figures are comparable:
-1. creates the database `jobtinder_load` on the server, migrates it, seeds N participants;
+1. creates the database `jobtinder_load` (`--database-name`) on the server, migrates it,
+   seeds N participants;
 2. starts the API (`uvicorn app.main:app --workers W`) and a bare FastAPI app with the same
    settings (bench/ceiling_app.py);
 3. drives each with wrk: the ceiling (GET /ceiling), swipes (POST /api/v1/swipes, every
    request a distinct swiper/target pair, like or pass), feeds (GET /api/v1/feed, many users),
-   in the order ceiling, swipe, ceiling, feed, ceiling: each endpoint's fraction is taken
-   against the mean of the two ceilings measured just before and just after it;
+   and, when asked for (`--only ...,message`), messages (POST /api/v1/matches/{id}/messages,
+   either partner of many ongoing matches, every request a new client_id), in the order
+   ceiling, swipe, ceiling, feed, ceiling, message, ceiling: each endpoint's fraction is
+   taken against the mean of the two ceilings measured just before and just after it.
+   The message pairs are participants set aside for it (never swipers, never feed users),
+   matched directly in the database before the runs; at their ongoing-match limit, they
+   leave the other participants' feeds;
 4. prints throughput, p50/p95/p99 latency, errors (non-2xx and socket errors), responses by
    status, each endpoint's throughput as a fraction of the ceiling, CPU milliseconds per
    request of the API workers, PostgreSQL and wrk, and the peak memory (VmHWM) per worker;
@@ -81,14 +88,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def prepare_database(url: str, participants: int) -> str:
+def prepare_database(url: str, participants: int, name: str = "jobtinder_load") -> str:
     parsed = make_url(url).set(drivername="postgresql+psycopg")
     admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "jobtinder_load" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "jobtinder_load"'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    target = parsed.set(database="jobtinder_load").render_as_string(hide_password=False)
+    target = parsed.set(database=name).render_as_string(hide_password=False)
     env = os.environ | {"DATABASE_URL": target}
     subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, cwd=ROOT)
     start = time.perf_counter()
@@ -108,11 +115,11 @@ def prepare_database(url: str, participants: int) -> str:
     return target
 
 
-def reuse_database(url: str) -> str:
-    target = make_url(url).set(drivername="postgresql+psycopg", database="jobtinder_load")
+def reuse_database(url: str, name: str = "jobtinder_load") -> str:
+    target = make_url(url).set(drivername="postgresql+psycopg", database=name)
     engine = create_engine(target)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE swipes, matches, notifications CASCADE"))
+        conn.execute(text("TRUNCATE swipes, matches, notifications, messages CASCADE"))
     engine.dispose()
     return target.render_as_string(hide_password=False)
 
@@ -287,6 +294,64 @@ end
     )
 
 
+def create_message_matches(url: str, teachers: list[int], pros: list[int]) -> list[int]:
+    """One ongoing (trial) match per (teacher, professional) pair, straight in the database."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from app.models import Match
+
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "teacher_id": teacher,
+            "professional_id": pro,
+            "status": "trial",
+            "origin": "coordinator",
+            "created_at": now,
+            "trial_ends_at": now + timedelta(days=30),
+            "duration_months": 3,
+            "ends_at": now + timedelta(days=91),
+        }
+        for teacher, pro in zip(teachers, pros, strict=True)
+    ]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        ids = conn.execute(insert(Match).values(rows).returning(col(Match.id))).scalars().all()
+    engine.dispose()
+    return list(ids)
+
+
+def message_script(senders: list[tuple[str, int]], data_dir: Path, tag: str) -> str:
+    """Either partner of a match sends a message; every request a client_id of its own."""
+    data = data_dir / f"messages-{len(list(data_dir.iterdir()))}.txt"
+    data.write_text("".join(f"{token} {match_id}\n" for token, match_id in senders))
+    return (
+        LUA_COMMON
+        + f"""
+local senders = {{}}
+local n = 0
+function load_data()
+  for line in io.lines("{data}") do
+    local token, match_id = line:match("(%S+) (%S+)")
+    n = n + 1
+    senders[n] = {{token, match_id}}
+  end
+end
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+function request()
+  i = i + 2
+  local s = senders[(i % n) + 1]
+  wrk.headers["Authorization"] = "Bearer " .. s[1]
+  return wrk.format(nil, "/api/v1/matches/" .. s[2] .. "/messages", nil,
+    '{{"body":"Zullen we donderdag na het vierde uur bellen?","client_id":"{tag}-' .. i .. '"}}')
+end
+"""
+    )
+
+
 def feed_script(tokens: list[str]) -> str:
     rows = [f'"{t}"' for t in tokens]
     return (
@@ -334,8 +399,19 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="ceiling,swipe,feed",
-        help="comma-separated subset of ceiling,swipe,feed (the ceiling is always measured "
-        "when a fraction is printed)",
+        help="comma-separated subset of ceiling,swipe,feed,message (the ceiling is always "
+        "measured when a fraction is printed; message only when named)",
+    )
+    parser.add_argument(
+        "--database-name",
+        default="jobtinder_load",
+        help="the database created (dropped first!) on that server for the run",
+    )
+    parser.add_argument(
+        "--message-pairs",
+        type=int,
+        default=500,
+        help="matches whose partners send the messages (set aside from swipes and feeds)",
     )
     args = parser.parse_args()
     if args.burst < 1:
@@ -346,11 +422,15 @@ def main() -> None:
     os.environ["SECRET_KEY"] = secret
     os.environ["ACCESS_TOKEN_MINUTES"] = "600"
     if args.reuse:
-        url = reuse_database(args.database_url)
+        url = reuse_database(args.database_url, args.database_name)
     else:
-        url = prepare_database(args.database_url, args.participants)
+        url = prepare_database(args.database_url, args.participants, args.database_name)
     os.environ["DATABASE_URL"] = url
-    env = os.environ | {"LIKES_PER_DAY": "100000", "ENVIRONMENT": "development"}
+    env = os.environ | {
+        "LIKES_PER_DAY": "100000",
+        "MESSAGES_PER_MINUTE": "100000000",
+        "ENVIRONMENT": "development",
+    }
 
     from app.models import Profile
     from app.tokens import create_access_token
@@ -365,6 +445,19 @@ def main() -> None:
     engine.dispose()
     teachers = [uid for uid, side in rows if side == "teacher"]
     pros = [uid for uid, side in rows if side == "professional"]
+    senders: list[tuple[str, int]] = []
+    if "message" in wanted:
+        # Set aside: the last K of each side, matched to each other, swipe and feed nobody.
+        k = min(args.message_pairs, len(teachers) // 2, len(pros) // 2)
+        pair_t, pair_p = teachers[-k:], pros[-k:]
+        teachers, pros = teachers[:-k], pros[:-k]
+        match_ids = create_message_matches(url, pair_t, pair_p)
+        for match_id, teacher, pro in zip(match_ids, pair_t, pair_p, strict=True):
+            senders += [
+                (create_access_token(teacher)[0], match_id),
+                (create_access_token(pro)[0], match_id),
+            ]
+        random.Random(2).shuffle(senders)
     rng = random.Random(1)
     tokens = {uid: create_access_token(uid)[0] for uid in teachers + pros}
     # Distinct swiper/target pairs of opposite sides, never repeated in a run; with --burst K
@@ -384,7 +477,7 @@ def main() -> None:
     rounds: list[dict[str, dict[str, Any]]] = []
     consumed = 0
     data_dir = Path(tempfile.mkdtemp(prefix="jobtinder-load-"))
-    feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, 2000)]
+    feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, min(2000, len(tokens)))]
 
     def ceiling_run() -> dict[str, Any]:
         return run_wrk(
@@ -425,6 +518,16 @@ def main() -> None:
                 )
                 ceilings.append(ceiling_run())
                 results["feed"]["ceiling_rps"] = (ceilings[-2]["rps"] + ceilings[-1]["rps"]) / 2
+            if "message" in wanted:
+                results["message"] = run_wrk(
+                    f"http://127.0.0.1:{api_port}",
+                    message_script(senders, data_dir, f"r{number}-{time.time_ns()}"),
+                    args.duration,
+                    args.connections,
+                    api,
+                )
+                ceilings.append(ceiling_run())
+                results["message"]["ceiling_rps"] = (ceilings[-2]["rps"] + ceilings[-1]["rps"]) / 2
             results = {"ceiling": mean_of_runs(ceilings)} | results
             rounds.append(results)
             print_round(number + 1, results)

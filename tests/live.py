@@ -1,13 +1,19 @@
 """Helpers for tests that talk to a real server process over HTTP."""
 
+import contextlib
+import json
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from threading import Barrier
 from typing import Any, TypeVar
 
@@ -45,12 +51,16 @@ def register_participant(
 
 @contextmanager
 def live_server(
-    env: dict[str, str] | None = None, *, workers: int = 2, command: list[str] | None = None
+    env: dict[str, str] | None = None,
+    *,
+    workers: int = 2,
+    command: list[str] | None = None,
+    stderr: Any = None,
 ) -> Iterator[str]:
     """A real server process (uvicorn, `workers` processes) on the test database → base URL.
 
     `env` is added to this process's environment; `command` replaces the default uvicorn
-    command line (use "{port}" where the port goes).
+    command line (use "{port}" where the port goes); `stderr` receives the server's log.
     """
     port = free_port()
     argv = command or [
@@ -66,7 +76,7 @@ def live_server(
         "warning",
     ]
     argv = [arg.replace("{port}", str(port)) for arg in argv]
-    process = subprocess.Popen(argv, env=os.environ | (env or {}))
+    process = subprocess.Popen(argv, env=os.environ | (env or {}), stderr=stderr)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
@@ -132,3 +142,95 @@ def all_at_once(calls: list[Callable[[], T]]) -> list[T]:
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
+
+
+@contextlib.contextmanager
+def run_server(
+    log_path: Path, *, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A real uvicorn server on the test database; fails the test if it logged a traceback."""
+    with (
+        log_path.open("wb") as log_file,
+        live_server(env, workers=workers, stderr=log_file) as base,
+    ):
+        yield base
+    logged = log_path.read_text(errors="replace")
+    if "Traceback" in logged:
+        raise AssertionError(f"the test server logged a traceback:\n{logged}")
+
+
+@dataclass
+class SseEvent:
+    id: int | None
+    event: str
+    data: Any
+
+
+class SseReader:
+    """Reads a Server-Sent Events stream in a thread; events land in `queue`."""
+
+    def __init__(self, url: str, *, headers: dict[str, str] | None = None) -> None:
+        self.queue: queue.Queue[SseEvent] = queue.Queue()
+        self.comments: list[str] = []
+        self.status: int | None = None
+        self.opened = threading.Event()
+        self._stop = threading.Event()
+        self._client = httpx.Client(timeout=httpx.Timeout(30, read=60))
+        self._thread = threading.Thread(target=self._run, args=(url, headers or {}), daemon=True)
+        self._thread.start()
+        if not self.opened.wait(15):
+            raise AssertionError("the stream did not open")
+
+    def _run(self, url: str, headers: dict[str, str]) -> None:
+        try:
+            with self._client.stream("GET", url, headers=headers) as response:
+                self._response = response
+                self.status = response.status_code
+                self.opened.set()
+                if response.status_code != 200:
+                    response.read()
+                    self.body = response.text
+                    return
+                fields: dict[str, str] = {}
+                for line in response.iter_lines():
+                    if self._stop.is_set():
+                        return
+                    if line.startswith(":"):
+                        self.comments.append(line)
+                    elif line == "":
+                        if "data" in fields:
+                            self.queue.put(
+                                SseEvent(
+                                    int(fields["id"]) if "id" in fields else None,
+                                    fields.get("event", "message"),
+                                    json.loads(fields["data"]),
+                                )
+                            )
+                        fields = {}
+                    else:
+                        name, _, value = line.partition(":")
+                        fields[name] = value.removeprefix(" ")
+        except (httpx.HTTPError, RuntimeError, OSError, ValueError):
+            self.opened.set()
+
+    def take(self, count: int, timeout: float = 10) -> list[SseEvent]:
+        got = []
+        deadline = time.monotonic() + timeout
+        while len(got) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"got {len(got)} of {count} events: {got}")
+            try:
+                got.append(self.queue.get(timeout=remaining))
+            except queue.Empty:
+                continue
+        return got
+
+    def close(self) -> None:
+        self._stop.set()
+        response = getattr(self, "_response", None)
+        if response is not None:
+            with contextlib.suppress(Exception):
+                response.close()
+        self._client.close()
+        self._thread.join(timeout=10)

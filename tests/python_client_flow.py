@@ -22,11 +22,16 @@ from jobtinder_client.api.account import (
 )
 from jobtinder_client.api.feed import feed_list, me_swipes_list, swipes_create
 from jobtinder_client.api.matches import matches_confirm, matches_exit, matches_list, matches_read
+from jobtinder_client.api.messages import (
+    matches_messages_create,
+    matches_messages_list,
+    matches_messages_read,
+)
 from jobtinder_client.api.notifications import (
+    me_unread_read,
     notifications_list,
     notifications_read,
     notifications_read_all,
-    notifications_unread_count_read,
 )
 from jobtinder_client.api.profile import me_profile_replace, me_profile_update, profiles_read
 from jobtinder_client.api.trajectory import (
@@ -50,12 +55,14 @@ from jobtinder_client.models import (
     MatchOut,
     MatchStatus,
     MeetingIn,
+    MessageIn,
     MidtermIn,
     PartnerConfirmedNotification,
     PlanIn,
     Problem,
     ProfilePatch,
     ProfilePut,
+    ReadIn,
     RefreshIn,
     RegisterIn,
     Side,
@@ -200,7 +207,7 @@ def notifications(person: Person, kind: type[T]) -> list[T]:
 
 
 def unread(person: Person) -> int:
-    count: int = ok(notifications_unread_count_read.sync_detailed(client=person.client)).unread
+    count: int = ok(me_unread_read.sync_detailed(client=person.client)).notifications
     return count
 
 
@@ -286,6 +293,22 @@ def main_flow(base: str, inbox: Inbox) -> None:
         (active,) = notifications(person, MatchActiveNotification)
         assert active.data.match_id == match_id
     assert ok(matches_read.sync_detailed(match_id, client=fatima.client)).status == "active"
+
+    # --- A message, its retry, the partner's unread badge and read receipt ----------------
+    hello = MessageIn(body="Zullen we donderdag bellen?", client_id="c0ffee00-0000-4000-8000-1")
+    sent = ok(
+        matches_messages_create.sync_detailed(match_id, client=fatima.client, body=hello), 201
+    )
+    again = matches_messages_create.sync_detailed(match_id, client=fatima.client, body=hello)
+    assert ok(again).id == sent.id  # a retry with the same client_id: the stored message
+    badge = ok(me_unread_read.sync_detailed(client=sem.client))
+    assert badge.messages == 1 and [(m.match_id, m.unread) for m in badge.matches] == [
+        (match_id, 1)
+    ]
+    (received,) = ok(matches_messages_list.sync_detailed(match_id, client=sem.client)).items
+    assert (received.body, received.mine, received.sender_id) == (hello.body, False, fatima.id)
+    ok(matches_messages_read.sync_detailed(match_id, client=sem.client, body=ReadIn(sent.id)))
+    assert ok(me_unread_read.sync_detailed(client=sem.client)).messages == 0
 
     # --- Plan, meeting, progress ---------------------------------------------------------
     default = ok(matches_plan_read.sync_detailed(match_id, client=sem.client))

@@ -1,10 +1,6 @@
 """Invariants across processes: real concurrent HTTP requests against a server with several
 worker processes sharing the test database (SQLite file or PostgreSQL)."""
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
@@ -18,7 +14,7 @@ from sqlmodel import Session
 from app.db import get_engine
 from app.models import Match, Swipe
 from tests.conftest import API
-from tests.live import free_port, register_participant
+from tests.live import register_participant, run_server
 
 pytestmark = pytest.mark.concurrency
 WORKERS = 3
@@ -26,48 +22,9 @@ WORKERS = 3
 
 @pytest.fixture
 def server(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    port = free_port()
-    log_path = tmp_path / "server.log"
-    log_file = log_path.open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--port",
-            str(port),
-            "--workers",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        env=os.environ.copy(),
-        stderr=log_file,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError(
-                    "test server did not start: " + log_path.read_text(errors="replace")
-                )
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log_file.close()
     # The server's own log: an unhandled exception in any worker fails the test.
-    logged = log_path.read_text(errors="replace")
-    if "Traceback" in logged:
-        pytest.fail(f"the test server logged a traceback:\n{logged}", pytrace=False)
+    with run_server(tmp_path / "server.log", workers=WORKERS) as base:
+        yield base
 
 
 def _all_at_once(calls: list[Any]) -> list[httpx.Response]:

@@ -24,6 +24,10 @@ PUBLIC = {
     # credential (tests/mail/test_notification_mails.py: once, and not twice).
     ("GET", f"{API}/mail/unsubscribe"),
     ("POST", f"{API}/mail/unsubscribe"),
+    # The VAPID public key is public by nature (browsers need it before anyone logs in).
+    ("GET", f"{API}/push/public-key"),
+    # Photo images: no token, a signed expiring URL instead (tests/api/test_photos.py).
+    ("GET", "/media/{name}"),
 }
 
 

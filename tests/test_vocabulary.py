@@ -23,6 +23,7 @@ LISTS = {
     "outcomes": "outcome_codes",
     "activities": "activity_codes",
     "exit_reasons": "exit_reason_codes",
+    "report_reasons": "report_reason_codes",
     "regions": "region_codes",
 }
 REQUIRED_REGIONS = {"amsterdam", "rotterdam", "den-haag", "utrecht", "gelderland", "eindhoven"}
@@ -131,6 +132,7 @@ def test_public(vocab: Vocabulary) -> None:
         "places",
         "regions",
         "exit_reasons",
+        "report_reasons",
     }
     for items in body.values():
         assert items

@@ -9,17 +9,24 @@ from fastapi import FastAPI
 
 from app.config import get_settings
 from app.services.outbox import DeliveryReport, deliver_due
+from app.services.push import deliver_push_due
 
 log = logging.getLogger("jobtinder.mail")
 TASK_STATE_KEY = "mail_worker_task"
 
 
 def _one_round() -> DeliveryReport:
+    """One batch of mail, then one of Web Push (the same outbox machinery)."""
+    report = DeliveryReport()
     try:
-        return deliver_due()
+        report.add(deliver_due())
     except Exception:  # the database is down, ...: log, wait, try again
         log.exception("mail delivery round failed")
-        return DeliveryReport()
+    try:
+        report.add(deliver_push_due())
+    except Exception:
+        log.exception("push delivery round failed")
+    return report
 
 
 def run_forever(stop: threading.Event) -> None:

@@ -1,10 +1,20 @@
 """SQLModel tables, one module per aggregate."""
 
+from app.models.events import (
+    Event,
+    EventSequence,
+    OutboxPush,
+    PushSubscription,
+    StreamPresence,
+    StreamTicket,
+)
 from app.models.mail import MailDigestSlot, NotificationSetting, OutboxMail
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
+from app.models.messages import MatchRead, Message
 from app.models.notifications import Notification
 from app.models.profiles import CongestionPrice, FeatureVersion, Profile
 from app.models.ratelimits import RateLimitCounter
+from app.models.reports import Report, ReportStatus
 from app.models.swipes import Block, DailyLikes, Swipe
 from app.models.trajectory import Evaluation, Meeting, Plan
 from app.models.users import (
@@ -21,6 +31,12 @@ from app.models.users import (
 )
 
 __all__ = [
+    "StreamTicket",
+    "StreamPresence",
+    "PushSubscription",
+    "OutboxPush",
+    "EventSequence",
+    "Event",
     "FORMER_PARTICIPANT",
     "AccountToken",
     "ONGOING",
@@ -33,9 +49,11 @@ __all__ = [
     "LoginSession",
     "MailDigestSlot",
     "Match",
+    "MatchRead",
     "MatchOrigin",
     "MatchStatus",
     "Meeting",
+    "Message",
     "Notification",
     "NotificationSetting",
     "OutboxMail",
@@ -44,6 +62,8 @@ __all__ = [
     "RateLimitCounter",
     "RefreshToken",
     "RevocationVersion",
+    "Report",
+    "ReportStatus",
     "Role",
     "Side",
     "Swipe",

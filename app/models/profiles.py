@@ -51,6 +51,11 @@ class Profile(SQLModel, table=True):
     contact: dict[str, Any] = json_field(dict)
     discoverable: bool = True
     complete: bool = False
+    # The photo: its images' content-derived key in the media storage (app/services/photos.py)
+    # and the card image's size; all three set or all three null.
+    photo_key: str | None = Field(default=None, max_length=64, index=True)
+    photo_width: int | None = None
+    photo_height: int | None = None
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 

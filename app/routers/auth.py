@@ -1,10 +1,13 @@
 """Accounts: register, log in (OAuth2 password flow), refresh, log out."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlmodel import Session
 
 from app import ratelimit
 from app.db import SessionDep
@@ -164,22 +167,27 @@ RESET_ACCEPTED = (
     responses=problem_responses(TOKEN_INVALID, EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS),
 )
 def verify_email(body: VerifyEmailIn, session: SessionDep, request: Request) -> VerifiedOut:
-    address = client_address(request)
-    limit = account_tokens.token_failure_limit()
-    # One place of the address's failure budget, taken before the token is tried: a burst
-    # of guesses tries at most that many; a valid token gives its place back.
-    reservation = ratelimit.reserve(limit, address)
-    try:
+    with _token_attempt(session, request):
         email = account_tokens.verify_email(session=session, token=body.token)
+    return VerifiedOut(email=email)
+
+
+@contextmanager
+def _token_attempt(session: Session, request: Request) -> Iterator[None]:
+    """Try a mailed token: one place of the client address's failure budget is taken before,
+    so a burst of guesses tries at most that many; an invalid token keeps its place, anything
+    else gives it back."""
+    reservation = ratelimit.reserve(account_tokens.token_failure_limit(), client_address(request))
+    try:
+        yield
     except account_tokens.TokenInvalid:
         session.rollback()
-        raise  # an invalid token keeps its place
+        raise
     except BaseException:
         session.rollback()  # SQLite: the counter needs the write lock this request may hold
         ratelimit.release(reservation)
         raise
     ratelimit.release(reservation)
-    return VerifiedOut(email=email)
 
 
 @router.post(
@@ -232,21 +240,8 @@ def password_reset(
 def confirm_password_reset(
     body: PasswordResetConfirmIn, session: SessionDep, request: Request
 ) -> Response:
-    address = client_address(request)
-    limit = account_tokens.token_failure_limit()
-    # One place of the address's failure budget, taken before the token is tried: a burst
-    # of guesses tries at most that many; a valid token gives its place back.
-    reservation = ratelimit.reserve(limit, address)
-    try:
+    with _token_attempt(session, request):
         account_tokens.confirm_password_reset(
             session=session, token=body.token, new_password=body.new_password
         )
-    except account_tokens.TokenInvalid:
-        session.rollback()
-        raise  # an invalid token keeps its place
-    except BaseException:
-        session.rollback()  # SQLite: the counter needs the write lock this request may hold
-        ratelimit.release(reservation)
-        raise
-    ratelimit.release(reservation)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

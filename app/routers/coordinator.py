@@ -5,7 +5,7 @@ import csv
 import io
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -37,11 +37,11 @@ from app.schemas.coordinator import (
 )
 from app.schemas.feed import Breakdown
 from app.schemas.matches import MatchStatusLiteral
-from app.schemas.profiles import Contact
+from app.schemas.profiles import Contact, Photo
 from app.schemas.trajectory import ProgressOut
 from app.schemas.users import UserPublic
 from app.security import Admin, Coordinator, hash_password_bounded
-from app.services import accounts, visibility
+from app.services import accounts, photos, visibility
 from app.services import coordinator as service
 from app.services import trajectory as trajectory_service
 from app.services.matches import confirmations, effective_status
@@ -83,6 +83,7 @@ def _participant_row(
         contact=Contact.model_validate(profile.contact)
         if reach and profile and profile.contact
         else None,
+        photo=_photo(sight, profile),
         created_at=clock.as_utc(user.created_at),
     )
 
@@ -106,7 +107,16 @@ def _summary(
         contact=Contact.model_validate(profile.contact)
         if reach and profile and profile.contact
         else None,
+        photo=_photo(sight, profile),
     )
+
+
+def _photo(sight: visibility.Sight, profile: Profile | None) -> Photo | None:
+    """The photo goes with the live card (never with a stub)."""
+    if not sight.shows_card or profile is None:
+        return None
+    fields = photos.photo_of(profile)
+    return Photo.model_validate(fields) if fields else None
 
 
 def _match_row(
@@ -173,6 +183,25 @@ def list_participants(
         rows, page.limit, lambda r: _participant_row(*r, staff, scope), lambda r: [r[0].id]
     )
     return Page[ParticipantRow](items=items, next_cursor=cursor)
+
+
+@router.delete(
+    "/participants/{user_id}/photo",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Profielfoto van een deelnemer verwijderen",
+    description="Remove a participant's photo (e.g. after a report); its stored images are "
+    "deleted and the participant gets a `photo_removed` notification. 204 also when there "
+    "was no photo (then nobody is notified)." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404),
+)
+def remove_participant_photo(
+    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], staff: Coordinator, session: SessionDep
+) -> Response:
+    scope = service.scope_of(session, staff)
+    service.participant_in_scope(session, scope, user_id)
+    photos.remove_by_coordinator(session=session, user_id=user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(

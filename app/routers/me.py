@@ -2,18 +2,21 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 
 from app import clock, i18n
 from app.caching import PRIVATE_REVALIDATE, cached_json, etag_responses
+from app.config import get_settings
 from app.db import SessionDep
 from app.errors import (
     EMAIL_TAKEN,
     HASHING_BUSY,
     PASSWORD_CHANGED_MEANWHILE,
+    PHOTO_TOO_LARGE,
     SAME_EMAIL,
     TOO_MANY_ATTEMPTS,
     WRONG_PASSWORD,
+    ContentTooLarge,
     NotFound,
 )
 from app.models import Profile
@@ -36,7 +39,15 @@ from app.schemas.users import (
     SessionPage,
 )
 from app.security import Bearer, CurrentUser, Participant
-from app.services import account_tokens, accounts, credentials, mail_preferences, my_lists, sessions
+from app.services import (
+    account_tokens,
+    accounts,
+    credentials,
+    mail_preferences,
+    my_lists,
+    photos,
+    sessions,
+)
 from app.services import profiles as profile_service
 
 router = APIRouter(prefix="/me")  # tags per route: one tag per operation
@@ -93,6 +104,48 @@ def put_profile(body: ProfilePut, user: Participant, session: SessionDep) -> Pro
 def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) -> ProfileOwn:
     profile = profile_service.patch_profile(session=session, user=user, body=body)
     return profile_service.own_profile(profile, user)
+
+
+@router.put(
+    "/photo",
+    response_model=ProfileOwn,
+    tags=["profile"],
+    summary="Profielfoto uploaden of vervangen",
+    description="A JPEG, PNG or WebP photo (multipart field `file`, up to PHOTO_MAX_BYTES, "
+    "default 10 MB). The image is decoded for real (file name and Content-Type are ignored), "
+    "turned upright by its EXIF orientation, stripped of all metadata (GPS, camera, dates) "
+    "and stored as a card image (long side 720 px) and a 160 px square thumbnail. Refused "
+    "with 422: anything that is not such an image, animated images, more than "
+    "PHOTO_MAX_PIXELS pixels, sides under 64 px or longer than 4 x the other, damaged files. "
+    "Nothing is stored on refusal. Answers my own profile with its `photo`.",
+    responses=problem_responses(401, 403, 413, 422),
+)
+def put_photo(
+    file: Annotated[UploadFile, File(description="The photo (JPEG, PNG or WebP).")],
+    user: Participant,
+    session: SessionDep,
+) -> ProfileOwn:
+    limit = get_settings().photo_max_bytes
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise ContentTooLarge(limit, PHOTO_TOO_LARGE)
+    profile = photos.set_photo(session=session, user=user, data=data)
+    return profile_service.own_profile(profile, user)
+
+
+@router.delete(
+    "/photo",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    tags=["profile"],
+    summary="Profielfoto verwijderen",
+    description="Remove my photo; its stored images are deleted. 204 also when there was none.",
+    responses=problem_responses(401, 403),
+)
+def delete_photo(user: Participant, session: SessionDep) -> Response:
+    assert user.id is not None
+    photos.remove_photo(session=session, user_id=user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get(

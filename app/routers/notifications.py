@@ -9,7 +9,7 @@ from app.db import SessionDep
 from app.errors import NotFound
 from app.pagination import MAX_ID, PageDep, page_of
 from app.schemas.common import problem_responses
-from app.schemas.notifications import NotificationPage, UnreadCountOut, notification_out
+from app.schemas.notifications import NotificationPage, notification_out
 from app.security import CurrentUser
 from app.services import notifications as service
 from app.services.time_events import emit_due_notifications
@@ -89,18 +89,3 @@ def mark_all_read(
     assert user.id is not None
     service.mark_all_read(session=session, user_id=user.id, up_to_id=up_to_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-@router.get(
-    "/unread-count",
-    response_model=UnreadCountOut,
-    summary="Aantal ongelezen meldingen",
-    description="How many of my notifications are unread (time-based ones that have come "
-    "due included), for a badge. Cheap: poll it instead of the list.",
-    responses=problem_responses(401),
-)
-def unread_count(user: CurrentUser, session: SessionDep) -> UnreadCountOut:
-    assert user.id is not None
-    user_id = user.id
-    emit_due_notifications(session=session, user_id=user_id)
-    return UnreadCountOut(unread=service.unread_count(session=session, user_id=user_id))

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.schemas.feed import Breakdown
 from app.schemas.matches import MatchStatusLiteral
-from app.schemas.profiles import Contact
+from app.schemas.profiles import Contact, Photo
 from app.schemas.trajectory import EvaluationOut, ProgressOut
 from app.schemas.users import NewPassword
 
@@ -29,6 +29,7 @@ class ParticipantRow(BaseModel):
     discoverable: bool
     manager_approval: bool
     contact: Contact | None
+    photo: Photo | None = None
     created_at: datetime
 
 
@@ -40,6 +41,7 @@ class PartnerSummary(BaseModel):
     email: str | None = Field(description="Only for coordinators of the person's own region.")
     region: str | None
     contact: Contact | None = Field(description="Only for coordinators of the person's own region.")
+    photo: Photo | None = None
 
 
 class CoordinatorMatch(BaseModel):

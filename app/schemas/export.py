@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.schemas.matches import MatchOut
 from app.schemas.notifications import LanguageLiteral, MailType, NotificationOut
-from app.schemas.profiles import MatchMode
+from app.schemas.profiles import MatchMode, Photo
 from app.schemas.users import SideLiteral
 
 
@@ -103,6 +103,7 @@ class ExportProfile(BaseModel):
     complete: bool
     created_at: datetime
     updated_at: datetime
+    photo: Photo | None = Field(description="My photo (signed URLs), if I have one.")
 
 
 class ExportSwipe(BaseModel):
@@ -148,6 +149,43 @@ class ExportEvaluation(BaseModel):
     created_at: datetime
 
 
+class ExportPushSubscription(BaseModel):
+    """A device that receives my Web Push messages (its keys are not exported)."""
+
+    endpoint: str
+    created_at: datetime
+
+
+class ExportMessage(BaseModel):
+    """A message I sent (the partner's words are theirs)."""
+
+    id: int
+    match_id: int
+    body: str | None = Field(description="Null once removed (erasure).")
+    client_id: str
+    created_at: datetime
+
+
+class ExportMessageRead(BaseModel):
+    """How far I read a conversation."""
+
+    match_id: int
+    last_read_id: int
+
+
+class ExportReport(BaseModel):
+    """A report I filed (reports about me are not in my export)."""
+
+    id: int
+    user_id: int = Field(description="Whom I reported.")
+    match_id: int | None
+    message_id: int | None
+    reason: str
+    note: str | None
+    status: Literal["open", "resolved"]
+    created_at: datetime
+
+
 class ExportOut(BaseModel):
     # Every section typed: a new one must be added here (an unknown key is refused).
     model_config = ConfigDict(extra="forbid")
@@ -156,6 +194,7 @@ class ExportOut(BaseModel):
     sessions: list[ExportSession]
     notification_settings: ExportNotificationSettings
     mails: list[ExportMail]
+    push_subscriptions: list[ExportPushSubscription]
     profile: ExportProfile | None
     swipes: list[ExportSwipe]
     likes_per_day: list[ExportLikesPerDay]
@@ -163,4 +202,7 @@ class ExportOut(BaseModel):
     matches: list[ExportMatch]
     meetings: list[ExportMeeting]
     evaluations: list[ExportEvaluation]
+    messages: list[ExportMessage]
+    message_reads: list[ExportMessageRead]
+    reports: list[ExportReport]
     notifications: list[NotificationOut]

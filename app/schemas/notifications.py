@@ -27,6 +27,10 @@ class BehindScheduleData(MatchRef):
     behind_by_hours: float
 
 
+class PhotoRemovedData(BaseModel):
+    by: Literal["coordinator"] = Field(description="Who removed it.")
+
+
 class _NotificationBase(BaseModel):
     id: int
     created_at: datetime
@@ -86,6 +90,13 @@ class BehindScheduleNotification(_NotificationBase):
     data: BehindScheduleData
 
 
+class PhotoRemovedNotification(_NotificationBase):
+    """A coordinator removed my profile photo (I may upload another)."""
+
+    type: Literal["photo_removed"]
+    data: PhotoRemovedData
+
+
 NotificationOut = Annotated[
     MatchCreatedNotification
     | CoordinatorMatchNotification
@@ -93,7 +104,8 @@ NotificationOut = Annotated[
     | MatchActiveNotification
     | MatchEndedNotification
     | TrialEndingNotification
-    | BehindScheduleNotification,
+    | BehindScheduleNotification
+    | PhotoRemovedNotification,
     Field(discriminator="type"),
 ]
 
@@ -107,6 +119,7 @@ NOTIFICATION_DATA: dict[str, type[BaseModel]] = {
     "match_ended": MatchRef,
     "trial_ending": TrialEndingData,
     "behind_schedule": BehindScheduleData,
+    "photo_removed": PhotoRemovedData,
 }
 NOTIFICATION_TYPES = tuple(NOTIFICATION_DATA)
 
@@ -150,6 +163,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Jullie lopen {behind_by_hours:g} uur achter op het plan.",
         "en": "You are {behind_by_hours:g} hours behind the plan.",
     },
+    "photo_removed": {
+        "nl": "Je coördinator heeft je profielfoto verwijderd. Je kunt een andere plaatsen.",
+        "en": "Your coordinator removed your profile photo. You may upload another one.",
+    },
 }
 
 
@@ -175,10 +192,6 @@ def notification_out(
             "text": notification_text(type, data, lang),
         }
     )
-
-
-class UnreadCountOut(BaseModel):
-    unread: int = Field(ge=0, description="My unread notifications.")
 
 
 MailType = Literal[

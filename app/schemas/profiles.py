@@ -149,6 +149,15 @@ class ProfilePatch(ProfileFields):
     )
 
 
+class Photo(BaseModel):
+    """A profile photo: signed URLs that stop working when they expire (PHOTO_URL_SECONDS)."""
+
+    url: str = Field(description="The card image (WebP, long side at most 720 px).")
+    thumbnail_url: str = Field(description="A square thumbnail (WebP, 160 x 160 px).")
+    width: int = Field(description="The card image's width in pixels.")
+    height: int = Field(description="The card image's height in pixels.")
+
+
 class ProfileCard(BaseModel):
     """What other participants see: no contact (unless matched), weights or private notes."""
 
@@ -172,6 +181,10 @@ class ProfileCard(BaseModel):
     outcomes: list[str]
     motivation: str | None
     match_mode: MatchMode
+    photo: Photo | None = Field(
+        default=None,
+        description="Shown wherever the card is shown; URLs are signed and expire.",
+    )
     contact: Contact | None = Field(
         default=None,
         description="Only for matched partners (ongoing or past, never after a block between "

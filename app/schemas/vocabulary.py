@@ -53,3 +53,4 @@ class VocabularyOut(BaseModel):
     places: list[PlaceItem]
     regions: list[Label]
     exit_reasons: list[Label]
+    report_reasons: list[Label] = Field(description="Why a participant reports someone.")

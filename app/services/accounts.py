@@ -25,6 +25,7 @@ from app.models import (
     NotificationSetting,
     OutboxMail,
     Profile,
+    PushSubscription,
     RefreshToken,
     Role,
     Swipe,
@@ -32,8 +33,8 @@ from app.models import (
 )
 from app.schemas.users import RegisterIn, TokenOut
 from app.security import verify_password_bounded
+from app.services import events, messages, outbox, photos, push, reports, sessions, trajectory
 from app.services import matches as match_service
-from app.services import outbox, sessions, trajectory
 from app.services.feature_store import bump_version
 from app.services.mail_preferences import mail_choices
 
@@ -262,6 +263,7 @@ def _profile_export(profile: Profile) -> dict[str, Any]:
     data = profile.model_dump(mode="json")
     data["created_at"] = _iso(profile.created_at)
     data["updated_at"] = _iso(profile.updated_at)
+    data["photo"] = photos.photo_of(profile)
     return data
 
 
@@ -319,6 +321,7 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
                 .order_by(col(OutboxMail.id))
             )
         ],
+        "push_subscriptions": push.my_endpoints(session, user_id=user.id),
         "profile": _profile_export(profile) if profile else None,
         "swipes": [
             {"target_id": s.target_id, "decision": s.decision, "created_at": _iso(s.created_at)}
@@ -335,6 +338,8 @@ def export_data(*, session: Session, user: User) -> dict[str, Any]:
         ],
         "matches": my_matches,
         **trajectory.export_for(session, user.id),  # meetings, my own evaluations
+        **messages.export_for(session, user.id),  # my own messages, how far I read
+        "reports": reports.export_for(session, user.id),  # reports I filed
         "notifications": [
             {
                 "id": n.id,
@@ -372,6 +377,9 @@ def erase_account(*, session: Session, user: User) -> None:
         match_service.end_match(
             session=session, match=match, by=user, reason="account_deleted", note=None
         )
+    photo_key = session.scalar(
+        select(col(Profile.photo_key)).where(col(Profile.user_id) == user.id)
+    )
     if session.execute(delete(Profile).where(col(Profile.user_id) == user.id)).rowcount:  # type: ignore[attr-defined]
         assert user.side is not None
         bump_version(session, user.side, deletion=True)
@@ -393,14 +401,20 @@ def erase_account(*, session: Session, user: User) -> None:
             match.exit_note = None  # my own words go too
     _forget_name_in_notifications(session, user_id=user.id, recipients=partner_ids)
     outbox.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    events.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    session.execute(delete(PushSubscription).where(col(PushSubscription.user_id) == user.id))
     session.execute(delete(NotificationSetting).where(col(NotificationSetting.user_id) == user.id))
     trajectory.erase_for(session, user.id)  # my evaluation answers and meeting notes
+    messages.erase_for(session, user.id)  # the text of my messages; my read watermarks
+    reports.erase_for(session, user.id)  # my notes in reports I filed
     user.email = None
     user.password_hash = None
     user.name = FORMER_PARTICIPANT
     user.deleted_at = clock.now()
     session.add(user)
     session.commit()
+    if photo_key is not None:
+        photos.discard(session, photo_key)  # the images go once nothing refers to them
 
 
 def _forget_name_in_notifications(session: Session, *, user_id: int, recipients: set[int]) -> None:

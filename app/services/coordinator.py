@@ -224,6 +224,11 @@ def _participant_in_scope(session: Session, scope: Scope, user_id: int) -> tuple
     return user, profile
 
 
+def participant_in_scope(session: Session, scope: Scope, user_id: int) -> tuple[User, Profile]:
+    """A participant with a profile in my regions; 404 for anyone else."""
+    return _participant_in_scope(session, scope, user_id)
+
+
 def blind_match(
     *, session: Session, scope: Scope, coordinator: User, teacher_id: int, professional_id: int
 ) -> Match:

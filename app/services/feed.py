@@ -35,7 +35,7 @@ from app.matching import explain
 from app.matching.features import Participant, Pool, build_pool
 from app.matching.scoring import Ranked, rank_page
 from app.models import Block, FeatureVersion, Match, Profile, Swipe, User
-from app.pagination import BY_ORDER_KEY, encode_cursor
+from app.pagination import MAX_SHOWN, decode_shown, encode_shown
 from app.security import check_participant
 from app.services.feature_store import (
     FEATURE_COLUMNS,
@@ -165,7 +165,7 @@ class _Plan:
     other_side: str
     version: Version
     excluded: list[int]  # user ids, the caller included
-    after: tuple[float, int] | None
+    shown: list[int]  # shown earlier in this pass through the deck (the cursor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,13 +184,13 @@ def _plan(me: Any, excluded_ids: Iterable[int], user_id: int, cursor: str | None
     assert me is not None
     if not me.complete or not me.place:
         raise Conflict(PROFILE_INCOMPLETE)  # a paused (not discoverable) profile may browse
-    after = _parse_cursor(cursor)
+    shown = decode_shown(cursor) if cursor is not None else []
     return _Plan(
         viewer=participant_from(me),
         other_side="professional" if me.user_side == "teacher" else "teacher",
         version=(int(me.version or 0), int(me.deletions or 0), int(me.prices or 0)),
         excluded=[*excluded_ids, user_id],
-        after=after,
+        shown=shown,
     )
 
 
@@ -206,12 +206,13 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
     eligible = features.active.copy()
     row_of = features.row_of
     eligible[[row_of[i] for i in plan.excluded if i in row_of]] = False
+    if plan.shown:  # the feed's paging rule: the best of those this pass has not shown
+        eligible[[row_of[i] for i in plan.shown if i in row_of]] = False
     ranking = rank_page(
         _viewer_pool(plan.viewer),
         features.pool,
         eligible,
         limit=limit,
-        after=plan.after,
         decimals=SCORE_DECIMALS,
         # Read, never computed here: `jobtinder tick` stores the prices (congestion.py).
         price=features.price if features.priced else None,
@@ -244,12 +245,17 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any], lang: str = "nl") -
                 reasons=explain.reasons(viewer, candidate, scores, position, lang),
             )
         )
-    next_cursor = (
-        encode_cursor([float(ranked.ranking.keys[-1]), ranked.page_ids[-1]])
-        if ranked.ranking.more and ranked.page_ids
-        else None
-    )
-    return FeedPage(items=items, next_cursor=next_cursor)
+    return FeedPage(items=items, next_cursor=_next_cursor(plan, ranked))
+
+
+def _next_cursor(plan: _Plan, ranked: _Ranked) -> str | None:
+    """What this pass has shown, this page included; those swiped since left the deck and
+    need no remembering. None at the end of the deck, or when the pass is full."""
+    if not ranked.ranking.more or not ranked.page_ids:
+        return None
+    gone = set(plan.excluded)
+    shown = {i for i in plan.shown if i not in gone} | set(ranked.page_ids)
+    return encode_shown(shown) if len(shown) <= MAX_SHOWN else None
 
 
 def _params(user_id: int) -> dict[str, Any]:
@@ -353,10 +359,3 @@ async def build_feed_async(
 def _bring_store_up_to_date(plan: _Plan) -> SideFeatures:
     with session_scope() as session:
         return store.side(session, plan.other_side, version=plan.version)
-
-
-def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
-    if cursor is None:
-        return None
-    key, after_id = BY_ORDER_KEY.decode(cursor)
-    return key, after_id

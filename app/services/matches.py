@@ -18,6 +18,7 @@ from app import clock
 from app.config import get_settings
 from app.errors import MATCH_NOT_IN_TRIAL, MATCH_NOT_ONGOING, Conflict
 from app.models import Match, MatchOrigin, MatchStatus, Profile, Side, User
+from app.services import events
 from app.services.notifications import notify
 
 
@@ -110,7 +111,27 @@ def create_match(
             type_=kind,
             data={"match_id": match.id, "partner_id": partner.id, "partner_name": partner.name},
         )
+    emit_match_updated(session, match)
     return match
+
+
+def emit_match_updated(session: Session, match: Match) -> None:
+    """`match_updated` for both partners, each with their own view (caller commits)."""
+    assert match.id is not None
+    status = effective_status(match)
+    for uid in (match.teacher_id, match.professional_id):
+        mine = confirmations(match, uid)
+        events.emit(
+            session,
+            user_id=uid,
+            type="match_updated",
+            data={
+                "match_id": match.id,
+                "status": status,
+                "confirmed_by_me": mine.mine,
+                "confirmed_by_partner": mine.partner,
+            },
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +177,7 @@ def confirm_match(*, session: Session, match: Match, by: User) -> Match:
     else:
         notify(session=session, user_id=partner_id, type_="partner_confirmed", data=data)
     session.add(match)
+    emit_match_updated(session, match)
     session.commit()
     session.refresh(match)
     return match
@@ -190,6 +212,7 @@ def end_match(
         if by is None or uid != by.id:
             # Neutral on purpose: never the reason, the note, or who ended it.
             notify(session=session, user_id=uid, type_="match_ended", data={"match_id": match.id})
+    emit_match_updated(session, match)
     return True
 
 
@@ -225,17 +248,21 @@ def complete_match(*, session: Session, match: Match) -> None:
     match.status = MatchStatus.completed.value
     match.completed_at = min(now, clock.as_utc(match.ends_at))
     session.add(match)
+    emit_match_updated(session, match)
 
 
 def persist_completions(*, session: Session, now: datetime) -> int:
     """Store `completed` for active matches past `ends_at` (idempotent; reads derive it anyway)."""
-    result = session.execute(
+    completed = session.scalars(
         update(Match)
         .where(col(Match.status) == MatchStatus.active.value, col(Match.ends_at) <= now)
         .values(status=MatchStatus.completed.value, completed_at=col(Match.ends_at))
+        .returning(Match)
         .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
+    ).all()
+    for match in completed:
+        emit_match_updated(session, match)
+    return len(completed)
 
 
 def list_matches(

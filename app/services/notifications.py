@@ -4,6 +4,9 @@ Every notification is stored here (`notify`, `notify_once`), and here too, for e
 was actually inserted, the mail it calls for is queued in the same transaction
 (app/services/notification_mail.py): a notification that is stored once is mailed once.
 
+Each stored notification is also a live event for its recipient (`notification`, then the
+new `unread` counts), in the same transaction (app/services/events.py).
+
 Time-based ones (trial ending, behind schedule) have no event to ride on: they are emitted
 when due, by whichever process notices first, with a `dedupe_key` so the same one is never
 stored twice (`notify_once`).
@@ -22,6 +25,7 @@ from app.errors import NotFound
 from app.i18n import LANGUAGES
 from app.models import Notification
 from app.schemas.notifications import NOTIFICATION_DATA, notification_text
+from app.services import events, push
 from app.services.notification_mail import Stored, mail_notifications
 
 
@@ -40,10 +44,59 @@ def notify(
     data: dict[str, Any],
     dedupe_key: str | None = None,
 ) -> None:
-    """Queue a notification (and its mail) in the current transaction (the caller commits)."""
+    """Queue a notification (its mail, its live event) in the current transaction (the caller
+    commits)."""
     _check(type_, data)
-    session.add(Notification(user_id=user_id, type=type_, data=data, dedupe_key=dedupe_key))
+    note = Notification(user_id=user_id, type=type_, data=data, dedupe_key=dedupe_key)
+    session.add(note)
+    session.flush()
     mail_notifications(session, [Stored(user_id, type_, data)])
+    _emit_stored(session, [note])
+
+
+def _emit_stored(session: Session, notes: Sequence[Notification]) -> None:
+    """Each stored notification's live event and push, then the new unread counts."""
+    for note in notes:
+        push.push_notification(session, user_id=note.user_id, type_=note.type, data=note.data)
+        events.emit(
+            session,
+            user_id=note.user_id,
+            type="notification",
+            data={
+                "id": note.id,
+                "type": note.type,
+                "created_at": clock.as_utc(note.created_at).isoformat(),
+                "read": False,
+                "data": note.data,
+            },
+        )
+    for user_id in sorted({note.user_id for note in notes}):
+        emit_unread(session, user_id=user_id)
+
+
+def unread_count(session: Session, *, user_id: int) -> int:
+    """Unread notifications."""
+    notifications = session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
+    )
+    return int(notifications or 0)
+
+
+def unread_counts(session: Session, *, user_id: int) -> dict[str, Any]:
+    """What the `unread` event carries: the body of GET /me/unread (unread notifications,
+    unread messages in all and per conversation)."""
+    from app.services.messages import unread
+
+    return unread(session, user_id=user_id).as_dict()
+
+
+def emit_unread(session: Session, *, user_id: int) -> None:
+    """The recipient's unread counts as a live event (caller commits)."""
+    events.emit(
+        session, user_id=user_id, type="unread", data=unread_counts(session, user_id=user_id)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,17 +145,17 @@ def notify_once(session: Session, due: Sequence[Due]) -> int:
         for d in due
     ]
     statement = dialect.insert(Notification).values(rows)
-    inserted = set(
+    stored = list(
         session.scalars(
-            statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
-                col(Notification.dedupe_key)
-            )
+            statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification)
         )
     )
+    inserted = {note.dedupe_key for note in stored}
     # Only those this call inserted: a concurrent process that stored one first mails it.
     mail_notifications(
         session, [Stored(d.user_id, d.type_, d.data) for d in due if d.dedupe_key in inserted]
     )
+    _emit_stored(session, stored)
     return len(inserted)
 
 
@@ -130,11 +183,13 @@ def mark_read(*, session: Session, user_id: int, notification_id: int) -> None:
     )
     if found is None:
         raise NotFound()
-    session.execute(
+    changed = session.execute(
         update(Notification)
         .where(col(Notification.id) == notification_id, col(Notification.read_at).is_(None))
         .values(read_at=clock.now())
     )
+    if getattr(changed, "rowcount", 0):
+        emit_unread(session, user_id=user_id)
     session.commit()
 
 
@@ -148,14 +203,3 @@ def mark_all_read(*, session: Session, user_id: int, up_to_id: int | None) -> in
     result = session.execute(query.values(read_at=clock.now()))
     session.commit()
     return max(int(getattr(result, "rowcount", 0) or 0), 0)
-
-
-def unread_count(*, session: Session, user_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(col(Notification.user_id) == user_id, col(Notification.read_at).is_(None))
-        )
-        or 0
-    )

@@ -29,7 +29,7 @@ from email.utils import make_msgid, parseaddr
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -42,6 +42,7 @@ from app.mail.render import build_message, check_context, render
 from app.mail.templates import LANGUAGES, get_template
 from app.mail.transport import Connection, MailRejected, TransportDown, connect
 from app.models import MailDigestSlot, OutboxMail, User
+from app.services import claiming
 from app.services.mail_preferences import mail_enabled, set_mail_choices
 
 log = logging.getLogger("jobtinder.mail")
@@ -188,41 +189,14 @@ class DeliveryReport:
         self.errors += other.errors
 
 
-def _due_clause(now: datetime) -> Any:
-    return or_(
-        and_(col(OutboxMail.status) == "pending", col(OutboxMail.next_attempt_at) <= now),
-        and_(col(OutboxMail.status) == "sending", col(OutboxMail.claimed_until) < now),
-    )
-
-
 def has_due(now: datetime | None = None) -> bool:
     """A cheap read, so that an idle loop never takes SQLite's write lock."""
-    with new_session() as session:
-        found = session.scalar(select(col(OutboxMail.id)).where(_due_clause(now or clock.now())))
-        return found is not None
+    return claiming.has_due(OutboxMail, now)
 
 
 def claim(*, limit: int = BATCH, now: datetime | None = None) -> list[int]:
     """Mark up to `limit` due mails as ours (`sending`, with a lease); their ids."""
-    now = now or clock.now()
-    with new_session(write=True) as session:
-        query = (
-            select(col(OutboxMail.id))
-            .where(_due_clause(now))
-            .order_by(col(OutboxMail.next_attempt_at), col(OutboxMail.id))
-            .limit(limit)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        ids = [i for i in session.scalars(query) if i is not None]
-        if ids:
-            session.execute(
-                update(OutboxMail)
-                .where(col(OutboxMail.id).in_(ids))
-                .values(status="sending", claimed_until=now + LEASE)
-            )
-        session.commit()
-        return ids
+    return claiming.claim(OutboxMail, limit=limit, lease=LEASE, now=now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,10 +387,7 @@ def _mark_sent(mail_id: int, report: DeliveryReport) -> None:
     report.sent += 1
 
 
-def backoff(attempts: int, settings: Settings) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at MAIL_RETRY_MAX_SECONDS."""
-    seconds = settings.mail_retry_base_seconds * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(seconds, settings.mail_retry_max_seconds))
+backoff = claiming.backoff
 
 
 def _record_failure(mail_id: int, error: str, settings: Settings, report: DeliveryReport) -> None:

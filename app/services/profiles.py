@@ -24,6 +24,7 @@ from app.schemas.profiles import (
 )
 from app.security import check_participant
 from app.services.feature_store import bump_version
+from app.services.photos import photo_fields
 from app.vocabulary import get_vocabulary
 
 REQUIRED_FOR_COMPLETE = (
@@ -156,6 +157,9 @@ CARD_COLUMNS = (
     "outcomes",
     "motivation",
     "match_mode",
+    "photo_key",
+    "photo_width",
+    "photo_height",
 )
 
 
@@ -182,6 +186,7 @@ def _card_fields(profile: Profile | None, user: User) -> dict[str, object]:
             "outcomes": [],
             "motivation": None,
             "match_mode": _DEFAULTS.match_mode,
+            "photo": None,
         }
     return base | {
         "region": profile.region,
@@ -201,6 +206,8 @@ def _card_fields(profile: Profile | None, user: User) -> dict[str, object]:
         "outcomes": profile.outcomes,
         "motivation": profile.motivation,
         "match_mode": profile.match_mode,
+        # Part of the live card: never in the stub above (see app/services/photos.py).
+        "photo": photo_fields(profile.photo_key, profile.photo_width, profile.photo_height),
     }
 
 

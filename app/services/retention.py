@@ -2,17 +2,20 @@
 
 After RETENTION_DAYS (default 730, two years: long enough for a programme evaluation cycle):
 - ended and completed trajectories lose their personal content — exit notes, meeting notes,
-  evaluation answers, plans — while the bare facts (dates, status, exit reason code, hours)
-  stay for the region's statistics;
+  evaluation answers, plans, the text of their conversation's messages — while the bare facts
+  (dates, status, exit reason code, hours) stay for the region's statistics;
 - inactive participant accounts (no login for that long, and no ongoing match) are erased as
   by DELETE /me;
-- read notifications of that age are deleted.
+- read notifications of that age are deleted, and so are reports resolved that long ago.
 Always: expired refresh tokens; login sessions revoked longer ago than an access token lives
 (the revocation set no longer needs them) or without a refresh token left; mailed tokens a
 day past their expiry; rate-limit counters older than a day; the like counts (`DailyLikes`)
-of past days; and handled mails (sent, merged into a digest, skipped or failed) older than
+of past days; handled mails (sent, merged into a digest, skipped or failed) older than
 MAIL_KEEP_DAYS (90; their unsubscribe links then stop working), with the per-day digest
-slots older than two days.
+slots older than two days; live events older than EVENTS_KEEP_DAYS (14; a stream replays at
+most that far back), stream tickets an hour past expiry, lapsed presence rows, and handled
+pushes after MAIL_KEEP_DAYS; stored photo images no profile refers to
+any more (older than an hour: an upload in flight is kept).
 Every step is idempotent; running it twice changes nothing the second time.
 """
 
@@ -35,11 +38,13 @@ from app.models import (
     Meeting,
     Notification,
     OutboxMail,
+    OutboxPush,
     Plan,
     RefreshToken,
     Role,
     User,
 )
+from app.services import events, messages, photos, reports
 from app.services import matches as match_service
 from app.services.revocation import CLOCK_MARGIN
 
@@ -51,12 +56,15 @@ class PurgeReport:
     trajectories: int = 0
     accounts: int = 0
     notifications: int = 0
+    reports: int = 0
     refresh_tokens: int = 0
     sessions: int = 0
     account_tokens: int = 0
     rate_limit_counters: int = 0
     daily_like_counts: int = 0
     mails: int = 0
+    events: int = 0
+    orphan_photos: int = 0  # stored photo images no profile refers to any more
     erased_ids: list[int] = field(default_factory=list)
 
 
@@ -80,6 +88,7 @@ def purge(*, session: Session, days: int) -> PurgeReport:
             update(Evaluation).where(col(Evaluation.match_id).in_(old)).values(answers={})
         )
         session.execute(delete(Plan).where(col(Plan.match_id).in_(old)))
+        messages.strip_matches(session, old)
         report.trajectories = len(old)
 
     last_seen = func.coalesce(col(User.last_login_at), col(User.created_at))
@@ -117,6 +126,7 @@ def purge(*, session: Session, days: int) -> PurgeReport:
             )
         )
     )
+    report.reports = reports.purge_resolved(session, resolved_before=cutoff)
     report.refresh_tokens = _count(
         session.execute(
             # Used but unexpired tokens stay: presenting one again must still revoke its login.
@@ -134,6 +144,12 @@ def purge(*, session: Session, days: int) -> PurgeReport:
                 col(OutboxMail.created_at) < mail_cutoff,
                 col(OutboxMail.merged_into).is_(None),  # a digest's parts go with it (cascade)
             )
+        )
+    )
+    report.events = events.purge(session, now=now)
+    session.execute(
+        delete(OutboxPush).where(
+            col(OutboxPush.status).in_(("sent", "failed")), col(OutboxPush.created_at) < mail_cutoff
         )
     )
     slot_cutoff = (now - timedelta(days=2)).date().isoformat()
@@ -161,6 +177,7 @@ def purge(*, session: Session, days: int) -> PurgeReport:
     )
     session.commit()
     report.rate_limit_counters = ratelimit.purge_expired()
+    report.orphan_photos = photos.sweep_orphans(session)
     return report
 
 

@@ -24,8 +24,22 @@ The rule (`decide`), from the facts `Relation` holds:
 - An erased account is a stub for those it shared a match with (or a followed pair), hidden
   for everyone else.
 
-`decide` is pure; the loaders below gather the facts with as few queries as their callers
-need (one person; the partners of a page of matches; the partners of a coordinator's pairs).
+The conversation of a match (`conversation`, from `ConversationFacts`) follows the same
+facts:
+
+- Only the two partners, never staff: coordinators do not read conversations (a reported
+  message reaches the region's coordinator through its report, see `app/services/reports.py`).
+- While the match is ongoing (trial or active) and no block stands, both partners write.
+- After it ended, the history stays readable to both.
+- A block turns the partner into a stub, and for the conversation it has a direction: the
+  person who was blocked loses access altogether (404, as if it never existed) for as long as
+  the block stands; the blocker keeps the history read-only, so that they can still report
+  what was said. Blocks in both directions: neither reads it.
+- A partner who erased their account is a stub; the other keeps the history, read-only.
+
+`decide` and `conversation` are pure; the loaders below gather the facts with as few queries
+as their callers need (one person; the partners of a page of matches; the partners of a
+coordinator's pairs; one conversation).
 The feed builds its cards without this module, for speed: it shows only the public card of
 people nobody blocked and never contact (see `app/services/feed.py`).
 """
@@ -41,7 +55,7 @@ from app.models import Block, Match, Profile, Role, User
 from app.schemas.profiles import ProfileCard
 from app.services import profiles as profile_service
 from app.services.coordinator import pairs_in_regions
-from app.services.matches import involving
+from app.services.matches import effective_status, involving
 
 
 class Sight(StrEnum):
@@ -94,6 +108,37 @@ def decide(r: Relation) -> Sight:
     return Sight.public if r.follows_pair else Sight.hidden
 
 
+class Conversation(StrEnum):
+    none = "none"  # not at all: the API answers 404
+    read = "read"  # the history, read-only
+    write = "write"
+
+    @property
+    def readable(self) -> bool:
+        return self is not Conversation.none
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationFacts:
+    """The facts the conversation rule decides on, for one viewer and one match."""
+
+    viewer_role: str
+    is_partner: bool
+    ongoing: bool  # the match is in trial or active
+    blocked_by_partner: bool  # the partner blocked the viewer
+    blocked_by_viewer: bool  # the viewer blocked the partner
+    partner_erased: bool
+
+
+def conversation(f: ConversationFacts) -> Conversation:
+    """What the viewer may do in a match's conversation (see the module docstring)."""
+    if f.viewer_role != Role.participant or not f.is_partner or f.blocked_by_partner:
+        return Conversation.none
+    if f.blocked_by_viewer or f.partner_erased or not f.ongoing:
+        return Conversation.read
+    return Conversation.write
+
+
 def in_regions(regions: frozenset[str] | set[str] | None, profile: Profile | None) -> bool:
     """Whether the subject's own (current) region is one of `regions` (None: every region)."""
     if regions is None:
@@ -133,6 +178,49 @@ def sight_of(session: Session, *, viewer: User, subject: User, profile: Profile 
         assert clause is not None
         follows = bool(session.scalar(select(exists().where(involving(subject.id), clause))))
     return decide(replace(facts, in_region=in_region, follows_pair=follows))
+
+
+def conversation_facts(session: Session, *, viewer: User, match: Match) -> ConversationFacts:
+    """The facts for one viewer and one match's conversation: one query (blocks both ways,
+    the partner's account), on the match as the session holds it (lock it to decide a write)."""
+    assert viewer.id is not None
+    if viewer.role != Role.participant or not match.involves(viewer.id):
+        return ConversationFacts(viewer.role, False, False, False, False, False)
+    partner_id = match.partner_of(viewer.id)
+    by_partner, by_viewer, partner_deleted_at = session.execute(
+        select(
+            exists().where(col(Block.blocker_id) == partner_id, col(Block.blocked_id) == viewer.id),
+            exists().where(col(Block.blocker_id) == viewer.id, col(Block.blocked_id) == partner_id),
+            select(col(User.deleted_at)).where(col(User.id) == partner_id).scalar_subquery(),
+        )
+    ).one()
+    return ConversationFacts(
+        viewer_role=viewer.role,
+        is_partner=True,
+        ongoing=effective_status(match) in ("trial", "active"),
+        blocked_by_partner=bool(by_partner),
+        blocked_by_viewer=bool(by_viewer),
+        partner_erased=partner_deleted_at is not None,
+    )
+
+
+def conversation_of(session: Session, *, viewer: User, match: Match) -> Conversation:
+    return conversation(conversation_facts(session, viewer=viewer, match=match))
+
+
+def conversation_partner_sight(f: ConversationFacts, *, viewer_id: int, partner_id: int) -> Sight:
+    """How a partner in the conversation sees the other (their live read receipts only with
+    the card): `decide` on the same facts."""
+    return decide(
+        Relation(
+            viewer_id=viewer_id,
+            viewer_role=f.viewer_role,
+            subject_id=partner_id,
+            subject_erased=f.partner_erased,
+            matched=f.is_partner,
+            blocked=f.blocked_by_partner or f.blocked_by_viewer,
+        )
+    )
 
 
 def partner_sights(

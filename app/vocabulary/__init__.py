@@ -1,5 +1,5 @@
 """The controlled vocabularies of Job Tinder: subjects, organisation types, goals, outcomes,
-activities, exit reasons, regions and places.
+activities, exit reasons, report reasons, regions and places.
 
 The data ships as JSON files in this package (see SOURCES.md) and is loaded once, validated, by
 :func:`get_vocabulary`. ``places.json`` is generated at build time by ``scripts/build_places.py``.
@@ -49,6 +49,7 @@ class Vocabulary:
     outcomes: tuple[dict, ...]  # {code, nl, en, number: 1..14, horizon: "short"|"long"}
     activities: tuple[dict, ...]  # {code, nl, en, hours}
     exit_reasons: tuple[dict, ...]  # {code, nl, en}
+    report_reasons: tuple[dict, ...]  # {code, nl, en}: why a participant reports someone
     regions: tuple[dict, ...]  # {code, nl, en}
     places: dict[str, Place]  # by code
     subject_codes: frozenset[str] = field(init=False)
@@ -57,6 +58,7 @@ class Vocabulary:
     outcome_codes: frozenset[str] = field(init=False)
     activity_codes: frozenset[str] = field(init=False)
     exit_reason_codes: frozenset[str] = field(init=False)
+    report_reason_codes: frozenset[str] = field(init=False)
     region_codes: frozenset[str] = field(init=False)
     _related: dict[str, dict[str, float]] = field(init=False, repr=False, compare=False)
 
@@ -70,6 +72,7 @@ class Vocabulary:
             ("outcome_codes", self.outcomes),
             ("activity_codes", self.activities),
             ("exit_reason_codes", self.exit_reasons),
+            ("report_reason_codes", self.report_reasons),
             ("region_codes", self.regions),
         ):
             codes = _codes(items)
@@ -102,6 +105,7 @@ class Vocabulary:
             ],
             "regions": _labels(self.regions),
             "exit_reasons": _labels(self.exit_reasons),
+            "report_reasons": _labels(self.report_reasons),
         }
 
 
@@ -152,6 +156,7 @@ def get_vocabulary() -> Vocabulary:
         outcomes=_items("outcomes.json", number=tuple(range(1, 15)), horizon=("short", "long")),
         activities=_items("activities.json"),
         exit_reasons=_items("exit_reasons.json"),
+        report_reasons=_items("report_reasons.json"),
         regions=regions,
         places=places,
     )

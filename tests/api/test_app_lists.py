@@ -77,9 +77,9 @@ def test_my_blocks_newest_first_and_only_mine(client, make_participant, make_sta
 
 
 def unread(client: TestClient, who: Person) -> int:
-    response = client.get(f"{API}/notifications/unread-count", headers=who.headers)
+    response = client.get(f"{API}/me/unread", headers=who.headers)
     assert response.status_code == 200, response.text
-    return int(response.json()["unread"])
+    return int(response.json()["notifications"])
 
 
 def test_unread_count_and_read_all(client, make_participant):
@@ -107,4 +107,4 @@ def test_unread_count_and_read_all(client, make_participant):
     assert unread(client, teacher) == 0
     listed = client.get(f"{API}/notifications", headers=teacher.headers).json()["items"]
     assert listed and all(n["read"] for n in listed)
-    assert client.get(f"{API}/notifications/unread-count").status_code == 401
+    assert client.get(f"{API}/me/unread").status_code == 401

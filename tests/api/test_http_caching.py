@@ -33,7 +33,7 @@ def test_large_answers_are_gzipped_only_when_accepted(client, make_participant):
         assert len(packed.raw) < len(plain.raw)  # type: ignore[attr-defined]
         assert json.loads(gzip.decompress(packed.raw)) == json.loads(plain.raw)  # type: ignore[attr-defined]
         assert "Accept-Encoding" in packed.headers["vary"]
-    small = raw_get(client, "/notifications/unread-count", viewer.headers | GZIP)
+    small = raw_get(client, "/me/unread", viewer.headers | GZIP)
     assert "content-encoding" not in small.headers  # under 1 KB: not worth it
 
 

@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import API
 
 LABELLED = ["subjects", "organisation_types", "goals", "outcomes", "activities", "regions"]
-LABELLED += ["exit_reasons"]
+LABELLED += ["exit_reasons", "report_reasons"]
 REQUIRED_REGIONS = {"amsterdam", "rotterdam", "den-haag", "utrecht", "gelderland", "eindhoven"}
 
 

@@ -152,6 +152,28 @@ export async function logMeeting(api: JobTinder, matchId: number): Promise<numbe
   return onTrack ? data.hours : -data.hours;
 }
 
+// --- Messages: an idempotent send, the unread badge, a read receipt ------------------------
+
+export async function say(api: JobTinder, matchId: number, body: string): Promise<number> {
+  const sent = await api.POST("/api/v1/matches/{match_id}/messages", {
+    params: { path: { match_id: matchId } },
+    body: { body, client_id: crypto.randomUUID() },
+  });
+  if (sent.error) {
+    if (sent.error.code === "match_not_ongoing") return 0;
+    throw new Error(sent.error.detail);
+  }
+  const badge = await api.GET("/api/v1/me/unread");
+  if (badge.error) throw new Error(badge.error.code);
+  const unread: number = badge.data.messages + badge.data.notifications;
+  const read = await api.POST("/api/v1/matches/{match_id}/messages/read", {
+    params: { path: { match_id: matchId } },
+    body: { up_to_id: sent.data.id },
+  });
+  if (read.error) throw new Error(read.error.code);
+  return unread;
+}
+
 // --- Notifications: `data` narrowed by `type` -----------------------------------------------
 
 export function describe(notification: Notification): string {
@@ -173,6 +195,10 @@ export function describe(notification: Notification): string {
     case "behind_schedule": {
       const behind: number = notification.data.behind_by_hours;
       return `${behind} hours behind in match ${notification.data.match_id}`;
+    }
+    case "photo_removed": {
+      const by: "coordinator" = notification.data.by;
+      return `Your photo was removed by a ${by}`;
     }
     default: {
       // Every type is handled: a new one in the document makes this line fail to compile.

@@ -1,0 +1,167 @@
+"""Safety reports: a participant files one (and may block in the same call); the
+coordinators of the reported person's region read and resolve them.
+
+The reported person is never told. A coordinator sees the reported message's text, and no
+other text of the conversation.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from sqlmodel import Session
+
+from app import clock
+from app.db import SessionDep
+from app.models import Profile, Report, User
+from app.pagination import MAX_ID, PageDep, page_of
+from app.schemas.common import Page, problem_responses
+from app.schemas.coordinator import PartnerSummary
+from app.schemas.profiles import Contact
+from app.schemas.reports import (
+    CoordinatorReport,
+    ReportedMessage,
+    ReportIn,
+    ReportOut,
+    ReportStatusLiteral,
+    ResolveIn,
+)
+from app.security import Coordinator, Participant
+from app.services import reports as service
+from app.services import visibility
+from app.services.coordinator import Scope, scope_of
+
+router = APIRouter()
+
+SCOPE_NOTE = " Only your regions (the reported person's region when reported): anything "
+SCOPE_NOTE += "outside them answers 404; participants get 403."
+
+
+@router.post(
+    "/reports",
+    tags=["safety"],
+    status_code=status.HTTP_201_CREATED,
+    response_model=ReportOut,
+    summary="Iemand melden",
+    description="Report a participant, optionally about our match and one message they sent "
+    "me (a conversation I can still read). The coordinators of their region see it, with that "
+    "message's text; the reported person is never told. `block: true` also blocks them in the "
+    "same call. At most `REPORTS_PER_DAY` reports a day (429).",
+    responses=problem_responses(401, 403, 404, 422, 429),
+)
+def create_report(body: ReportIn, user: Participant, session: SessionDep) -> ReportOut:
+    filed = service.file_report(session=session, reporter=user, body=body)
+    report = filed.report
+    return ReportOut(
+        id=report.id or 0,
+        user_id=report.reported_id,
+        match_id=report.match_id,
+        message_id=report.message_id,
+        reason=report.reason,
+        note=report.note,
+        status=report.status,
+        created_at=clock.as_utc(report.created_at),
+        blocked=filed.blocked,
+    )
+
+
+def _person(session: Session, user_id: int, staff: User, scope: Scope) -> PartnerSummary:
+    """Someone in a report: email and contact only for coordinators of their own region."""
+    user = session.get(User, user_id)
+    assert user is not None
+    profile = session.get(Profile, user_id)
+    sight = visibility.staff_sight(
+        viewer=staff, regions=scope.regions, subject=user, profile=profile, follows_pair=True
+    )
+    reach = sight.shows_contact
+    return PartnerSummary(
+        id=user_id,
+        name=user.name,
+        email=user.email if reach else None,
+        region=profile.region if profile and sight.shows_card else None,
+        contact=Contact.model_validate(profile.contact)
+        if reach and profile and profile.contact
+        else None,
+    )
+
+
+def _coordinator_view(
+    session: Session, report: Report, staff: User, scope: Scope
+) -> CoordinatorReport:
+    message = service.reported_message(session, report)
+    return CoordinatorReport(
+        id=report.id or 0,
+        status=report.status,
+        reason=report.reason,
+        note=report.note,
+        region=report.region,
+        reporter=_person(session, report.reporter_id, staff, scope),
+        reported=_person(session, report.reported_id, staff, scope),
+        match_id=report.match_id,
+        message=ReportedMessage(
+            id=message.id or 0,
+            sender_id=message.sender_id,
+            body=message.body,
+            removed=message.body is None,
+            created_at=clock.as_utc(message.created_at),
+        )
+        if message is not None
+        else None,
+        created_at=clock.as_utc(report.created_at),
+        resolved_at=clock.as_utc(report.resolved_at) if report.resolved_at else None,
+        resolved_by_id=report.resolved_by_id,
+        resolution_note=report.resolution_note,
+    )
+
+
+@router.get(
+    "/coordinator/reports",
+    response_model=Page[CoordinatorReport],
+    tags=["coordinator"],
+    summary="Meldingen van ongewenst gedrag",
+    description="Reports about participants of my regions, newest first; open ones by "
+    "default (`status=resolved` for the handled ones). With the reported message's text, "
+    "and only that message." + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def list_reports(
+    staff: Coordinator,
+    session: SessionDep,
+    page: PageDep,
+    status: Annotated[ReportStatusLiteral, Query()] = "open",
+    region: Annotated[
+        str | None, Query(max_length=40, description="Region code; default: all mine")
+    ] = None,
+) -> Page[CoordinatorReport]:
+    after_id = page.after_id()
+    scope = scope_of(session, staff)
+    rows = service.list_reports(
+        session=session,
+        regions=scope.region_filter(region),
+        status=status,
+        after_id=after_id,
+        limit=page.limit,
+    )
+    items, cursor = page_of(
+        rows, page.limit, lambda r: _coordinator_view(session, r, staff, scope), lambda r: [r.id]
+    )
+    return Page[CoordinatorReport](items=items, next_cursor=cursor)
+
+
+@router.post(
+    "/coordinator/reports/{report_id}/resolve",
+    response_model=CoordinatorReport,
+    tags=["coordinator"],
+    summary="Melding afhandelen",
+    description="Mark a report handled, with an optional note on how. 409 if it already is."
+    + SCOPE_NOTE,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def resolve_report(
+    report_id: int, staff: Coordinator, session: SessionDep, body: ResolveIn | None = None
+) -> CoordinatorReport:
+    scope = scope_of(session, staff)
+    report = service.report_in_scope(session, scope, report_id if report_id <= MAX_ID else 0)
+    report = service.resolve(
+        session=session, report=report, by=staff, note=(body or ResolveIn()).note
+    )
+    return _coordinator_view(session, report, staff, scope)
