@@ -16,7 +16,8 @@ from app.errors import ERRORS
 from app.schemas.common import STATUS_DESCRIPTIONS, Problem
 from app.schemas.notifications import NOTIFICATION_TYPES
 
-PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+SCHEMA_REF = "#/components/schemas/"
+PROBLEM_REF = {"$ref": SCHEMA_REF + "Problem"}
 
 API_PREFIX = "/api/v1"
 _VERBS = {"PUT": "replace", "PATCH": "update", "DELETE": "delete"}
@@ -101,6 +102,47 @@ def _name_enums(node: Any, schemas: dict[str, Any]) -> Any:
     return {key: _name_enums(value, schemas) for key, value in node.items()}
 
 
+_PAGE = re.compile(r"Page_(\w+?)_")
+_BODY = re.compile(r"Body_(\w+)")
+
+
+def schema_name(name: str) -> str:
+    """A generator-friendly name for the ones pydantic and FastAPI make up: the generic
+    `Page[MatchOut]` (`Page_MatchOut_`) is `MatchOutPage`, like NotificationPage; a form
+    body (`Body_auth_token`) is named after its operation, `AuthTokenForm`."""
+    if match := _PAGE.fullmatch(name):
+        return f"{match.group(1)}Page"
+    if match := _BODY.fullmatch(name):
+        return "".join(part.title() for part in match.group(1).split("_")) + "Form"
+    return name
+
+
+def _rename_schemas(node: Any, names: dict[str, str]) -> Any:
+    """Every `$ref` and component name by `names` (old → new)."""
+    if isinstance(node, list):
+        return [_rename_schemas(item, names) for item in node]
+    if not isinstance(node, dict):
+        return node
+    renamed = {key: _rename_schemas(value, names) for key, value in node.items()}
+    ref = renamed.get("$ref")
+    if isinstance(ref, str) and ref.startswith(SCHEMA_REF):
+        renamed["$ref"] = SCHEMA_REF + names.get(ref[len(SCHEMA_REF) :], ref[len(SCHEMA_REF) :])
+    return renamed
+
+
+def _clean_schema_names(spec: dict[str, Any]) -> dict[str, Any]:
+    schemas: dict[str, Any] = spec["components"]["schemas"]
+    names = {name: schema_name(name) for name in schemas if schema_name(name) != name}
+    clash = set(names.values()) & (set(schemas) - set(names))
+    assert not clash, f"schema names clash: {sorted(clash)}"
+    spec = _rename_schemas(spec, names)
+    spec["components"]["schemas"] = {
+        names.get(name, name): schema | {"title": names[name]} if name in names else schema
+        for name, schema in spec["components"]["schemas"].items()
+    }
+    return spec
+
+
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -133,6 +175,7 @@ def install_openapi(app: FastAPI) -> None:
         }
         spec = _name_enums(spec, named)
         spec["components"]["schemas"].update(named)
+        spec = _clean_schema_names(spec)
         spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
         app.openapi_schema = spec
         return spec

@@ -6,19 +6,20 @@ from sqlalchemy import text
 
 from app.db import get_engine
 from app.errors import database_unavailable, language_of
+from app.schemas.common import HealthOut, ReadyOut
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", summary="Process is up")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def healthz() -> HealthOut:
+    return HealthOut()
 
 
 @router.get(
     "/readyz",
     summary="Database reachable",
-    responses={503: {"description": "Database unreachable"}},
+    responses={200: {"model": ReadyOut}, 503: {"description": "Database unreachable"}},
 )
 def readyz(request: Request) -> JSONResponse:
     try:
@@ -26,4 +27,4 @@ def readyz(request: Request) -> JSONResponse:
             conn.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database means "not ready"
         return database_unavailable(language_of(request))
-    return JSONResponse({"status": "ready"})
+    return JSONResponse(ReadyOut().model_dump())

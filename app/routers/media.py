@@ -21,7 +21,10 @@ router = APIRouter(tags=["profile"])
     "`sig` exactly as issued; an unknown object, a wrong signature or an expired URL all "
     "answer 404. Cacheable (`public`, until the URL expires).",
     responses={
-        200: {"content": {images.CONTENT_TYPE: {}}, "description": "The image (WebP)"},
+        200: {
+            "content": {images.CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The image (WebP)",
+        },
         **problem_responses(404, 422),
     },
 )

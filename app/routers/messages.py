@@ -78,7 +78,7 @@ def message_out(message: Message, viewer_id: int) -> MessageOut:
         extra={200: {"model": MessageOut, "description": "A retry: the stored message"}},
     ),
 )
-def send_message(
+def create_message(
     match: OwnedMatch, user: CurrentUser, session: SessionDep, body: MessageIn, response: Response
 ) -> MessageOut:
     assert user.id is not None

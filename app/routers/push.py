@@ -39,7 +39,7 @@ def public_key() -> PublicKeyOut:
     "holds at most a first name.",
     responses=problem_responses(401, 422) | {200: {"description": "Already subscribed"}},
 )
-def subscribe(
+def create_push_subscription(
     body: PushSubscriptionIn, user: CurrentUser, session: SessionDep, response: Response
 ) -> PushSubscriptionOut:
     assert user.id is not None

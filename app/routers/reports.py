@@ -48,7 +48,7 @@ SCOPE_NOTE += "outside them answers 404; participants get 403."
     "same call. At most `REPORTS_PER_DAY` reports a day (429).",
     responses=problem_responses(401, 403, 404, 422, 429),
 )
-def file_report(body: ReportIn, user: Participant, session: SessionDep) -> ReportOut:
+def create_report(body: ReportIn, user: Participant, session: SessionDep) -> ReportOut:
     filed = service.file_report(session=session, reporter=user, body=body)
     report = filed.report
     return ReportOut(

@@ -1,7 +1,7 @@
 """Shapes shared by several routers: list envelopes, problem bodies, bounded dates."""
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -35,6 +35,14 @@ UtcDateTime = Annotated[
     AfterValidator(bounded_utc),
     Field(description=f"ISO 8601 date and time, {DATE_RANGE}; without an offset: UTC."),
 ]
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class ReadyOut(BaseModel):
+    status: Literal["ready"] = "ready"
 
 
 class Page(BaseModel, Generic[T]):

@@ -53,6 +53,25 @@ class ExportLikesPerDay(BaseModel):
     likes: int
 
 
+class ExportContact(BaseModel):
+    """My contact details as stored."""
+
+    model_config = ConfigDict(extra="allow")
+
+    email: str | None = None
+    phone: str | None = None
+    linkedin_url: str | None = None
+
+
+class ExportWeights(BaseModel):
+    """My own weights as stored (null in the profile: the defaults of my match_mode)."""
+
+    subject: float
+    motivation: float
+    region: float
+    availability: float
+
+
 class ExportProfile(BaseModel):
     """My profile as stored, every column (including what only I and coordinators see)."""
 
@@ -76,10 +95,10 @@ class ExportProfile(BaseModel):
     outcomes: list[str]
     motivation: str | None
     match_mode: MatchMode
-    weights: dict[str, float] | None
+    weights: ExportWeights | None
     manager_approval: bool
     confidentiality: str | None
-    contact: dict[str, Any]
+    contact: ExportContact
     discoverable: bool
     complete: bool
     created_at: datetime
