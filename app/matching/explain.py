@@ -61,8 +61,13 @@ def _subject_reason(me: Participant, other: Participant, surprise: bool) -> str 
     return f"{labels.get(a, a)} sluit aan bij {labels.get(b, b).lower()}"
 
 
+def whole_km(distance: float) -> int:
+    """A distance as people say it: whole kilometres, at least 1."""
+    return max(1, round(distance))
+
+
 def _region_reason(me: Participant, other: Participant, distance: float) -> str:
-    km = max(1, round(distance))
+    km = whole_km(distance)
     if me.region == other.region:
         name = _labels()["regions"].get(me.region, me.region).removeprefix("Regio ")
         return f"Jullie zitten allebei in regio {name} ({km} km)"

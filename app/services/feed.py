@@ -57,6 +57,7 @@ class FeedItem:
     score: float
     breakdown: dict[str, float]
     reasons: list[str]
+    distance_km: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +243,7 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
                 score=float(scores.score[position]),
                 breakdown=explain.breakdown_dict(scores.breakdown[position]),
                 reasons=explain.reasons(viewer, candidate, scores, position),
+                distance_km=explain.whole_km(float(scores.distance_km[position])),
             )
         )
     next_cursor = (
