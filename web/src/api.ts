@@ -83,12 +83,38 @@ function withHeaders(request: Request): Request {
   return new Request(request, { headers });
 }
 
+let reachable = true;
+const reachListeners = new Set<(reachable: boolean) => void>();
+
+/** Whether the last request reached the server (navigator.onLine alone can be wrong). */
+export function onReachableChange(listener: (reachable: boolean) => void): () => void {
+  reachListeners.add(listener);
+  return () => reachListeners.delete(listener);
+}
+
+function setReachable(value: boolean): void {
+  if (value === reachable) return;
+  reachable = value;
+  reachListeners.forEach((listener) => listener(value));
+}
+
+async function send(request: Request): Promise<Response> {
+  try {
+    const response = await fetch(request);
+    setReachable(true);
+    return response;
+  } catch (error) {
+    setReachable(false);
+    throw error;
+  }
+}
+
 /** fetch with the access token and language; one refresh and retry on 401. */
 export async function authedFetch(request: Request): Promise<Response> {
   const retry = request.clone();
-  const response = await fetch(withHeaders(request));
+  const response = await send(withHeaders(request));
   if (response.status === 401 && tokens && !request.url.includes("/auth/")) {
-    if (await refresh()) return fetch(withHeaders(retry));
+    if (await refresh()) return send(withHeaders(retry));
   }
   return response;
 }

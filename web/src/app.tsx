@@ -1,6 +1,6 @@
 // The app's frame: which screen a path shows, the navigation, the live stream while logged in.
 import { useEffect, useState } from "preact/hooks";
-import { isLoggedIn, onAuthChange } from "./api";
+import { isLoggedIn, onAuthChange, onReachableChange } from "./api";
 import { onLanguageChange, tr } from "./i18n";
 import { onLive, onLiveState, startLive, stopLive } from "./live";
 import { linkProps, navigate, useRoute } from "./router";
@@ -21,16 +21,19 @@ function useRerenderOn(subscribe: (listener: () => void) => () => void): void {
 
 function useOnline(): boolean {
   const [online, setOnline] = useState(navigator.onLine);
+  const [reachable, setReachable] = useState(true);
   useEffect(() => {
     const update = () => setOnline(navigator.onLine);
     window.addEventListener("online", update);
     window.addEventListener("offline", update);
+    const stop = onReachableChange(setReachable);
     return () => {
       window.removeEventListener("online", update);
       window.removeEventListener("offline", update);
+      stop();
     };
   }, []);
-  return online;
+  return online && reachable;
 }
 
 export function App() {

@@ -73,6 +73,10 @@ export function useVocabulary(): Vocabulary | null {
 }
 
 export async function loadUnread(): Promise<void> {
-  const { data } = await api.GET("/api/v1/me/unread");
-  if (data) unread.set(data);
+  try {
+    const { data } = await api.GET("/api/v1/me/unread");
+    if (data) unread.set(data);
+  } catch {
+    // offline: the counts come again with the next `unread` event or load
+  }
 }

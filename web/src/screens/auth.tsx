@@ -123,7 +123,7 @@ export function VerifyEmail(props: { token: string | null }) {
         try {
           must(result);
           setState("done");
-          if (isLoggedIn()) void loadMe();
+          if (isLoggedIn()) void loadMe().catch(() => undefined);
         } catch (caught) {
           setError(caught);
           setState("failed");

@@ -30,8 +30,12 @@ export function Chat(props: { match: Match }) {
     });
 
   const markRead = async (upTo: number) => {
-    await api.POST("/api/v1/matches/{match_id}/messages/read", { params: { path: { match_id: matchId } }, body: { up_to_id: upTo } });
-    void loadUnread();
+    try {
+      await api.POST("/api/v1/matches/{match_id}/messages/read", { params: { path: { match_id: matchId } }, body: { up_to_id: upTo } });
+      void loadUnread();
+    } catch {
+      // offline: marked read with the next message read
+    }
   };
 
   const load = async (before: string | null = null) => {

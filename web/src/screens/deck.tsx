@@ -19,19 +19,32 @@ export function Deck() {
   const [items, setItems] = useState<FeedItem[] | null>(null);
   const [cursor, setCursor] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [last, setLast] = useState<{ item: FeedItem; decision: Decision } | null>(null);
+  const [canUndo, setCanUndo] = useState(false);
   const [said, setSaid] = useState("");
-  const busy = useRef(false);
+  // Swipes and undos go to the API one after the other, in the order they were made; the
+  // deck itself changes at once (a quick undo after a swipe waits for that swipe's answer).
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const itemsRef = useRef<FeedItem[] | null>(null);
+  const lastRef = useRef<{ item: FeedItem; decision: Decision } | null>(null);
+  itemsRef.current = items;
+
+  const show = (next: FeedItem[]) => {
+    itemsRef.current = next;
+    setItems(next);
+  };
+  const enqueue = (job: () => Promise<void>) => {
+    queue.current = queue.current.then(job).catch((caught: unknown) => setError(caught));
+  };
 
   const load = async (next: string | null = null) => {
     try {
       const page = must(await api.GET("/api/v1/feed", { params: { query: { limit: 20, ...(next ? { cursor: next } : {}) } } }));
-      setItems((old) => (next && old ? [...old, ...page.items] : page.items));
+      show(next && itemsRef.current ? [...itemsRef.current, ...page.items] : page.items);
       setCursor(page.next_cursor);
       setError(null);
     } catch (caught) {
       setError(caught);
-      setItems([]);
+      show([]);
     }
   };
 
@@ -48,49 +61,45 @@ export function Deck() {
     if (items && items.length < 3 && cursor) void load(cursor);
   }, [top?.profile.id]);
 
-  const swipe = async (decision: Decision) => {
-    if (!top || busy.current) return;
-    busy.current = true;
-    setItems((old) => (old ? old.slice(1) : old));
-    setSaid(decision === "like" ? tr(`${top.profile.name} geliked`, `Liked ${top.profile.name}`) : tr(`${top.profile.name} overgeslagen`, `Passed on ${top.profile.name}`));
-    try {
-      const result = must(await api.POST("/api/v1/swipes", { body: { target_id: top.profile.id, decision } }));
-      setLast({ item: top, decision });
-      if (result.match) {
-        setLast(null); // a match came from it: no undo
-        celebrating.set(result.match.id);
+  const swipe = (decision: Decision) => {
+    const item = itemsRef.current?.[0];
+    if (!item) return;
+    show(itemsRef.current!.slice(1));
+    setCanUndo(true);
+    setSaid(decision === "like" ? tr(`${item.profile.name} geliked`, `Liked ${item.profile.name}`) : tr(`${item.profile.name} overgeslagen`, `Passed on ${item.profile.name}`));
+    enqueue(async () => {
+      try {
+        const result = must(await api.POST("/api/v1/swipes", { body: { target_id: item.profile.id, decision } }));
+        lastRef.current = result.match ? null : { item, decision }; // no undo once a match came from it
+        setCanUndo(lastRef.current !== null);
+        if (result.match) celebrating.set(result.match.id);
+      } catch (caught) {
+        lastRef.current = null;
+        setCanUndo(false);
+        show([item, ...(itemsRef.current ?? [])]);
+        throw caught;
       }
-    } catch (caught) {
-      setItems((old) => (old ? [top, ...old] : [top]));
-      setError(caught);
-    } finally {
-      busy.current = false;
-    }
+    });
   };
 
-  const undo = async () => {
-    if (!last || busy.current) return;
-    busy.current = true;
-    try {
-      const result = await api.DELETE("/api/v1/swipes/{target_id}", { params: { path: { target_id: last.item.profile.id } } });
-      must(result);
-      setItems((old) => [last.item, ...(old ?? [])]);
+  const undo = () =>
+    enqueue(async () => {
+      const last = lastRef.current;
+      if (!last) return;
+      must(await api.DELETE("/api/v1/swipes/{target_id}", { params: { path: { target_id: last.item.profile.id } } }));
+      lastRef.current = null;
+      setCanUndo(false);
+      show([last.item, ...(itemsRef.current ?? [])]);
       setSaid(tr(`${last.item.profile.name} terug in de stapel`, `${last.item.profile.name} back on the deck`));
-      setLast(null);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      busy.current = false;
-    }
-  };
+    });
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
       if (target.closest("input, textarea, select, [role=dialog]") || event.altKey || event.ctrlKey || event.metaKey) return;
-      if (event.key === "ArrowRight") void swipe("like");
-      else if (event.key === "ArrowLeft") void swipe("pass");
-      else if (event.key === "u" || event.key === "U" || event.key === "Backspace") void undo();
+      if (event.key === "ArrowRight") swipe("like");
+      else if (event.key === "ArrowLeft") swipe("pass");
+      else if (event.key === "u" || event.key === "U" || event.key === "Backspace") undo();
       else return;
       event.preventDefault();
     };
@@ -140,13 +149,13 @@ export function Deck() {
         {top && <DraggableCard key={top.profile.id} item={top} vocabulary={vocabulary} onSwipe={swipe} />}
       </div>
       <div class="deck-actions">
-        <button type="button" class="round pass" onClick={() => void swipe("pass")} disabled={!top} aria-label={tr("Overslaan", "Pass")} aria-describedby="deck-help">
+        <button type="button" class="round pass" onClick={() => swipe("pass")} disabled={!top} aria-label={tr("Overslaan", "Pass")} aria-describedby="deck-help">
           <span aria-hidden="true">✕</span>
         </button>
-        <button type="button" class="round undo" onClick={() => void undo()} disabled={!last} aria-label={tr("Laatste swipe ongedaan maken", "Undo last swipe")}>
+        <button type="button" class="round undo" onClick={undo} disabled={!canUndo} aria-label={tr("Laatste swipe ongedaan maken", "Undo last swipe")}>
           <span aria-hidden="true">↶</span>
         </button>
-        <button type="button" class="round like" onClick={() => void swipe("like")} disabled={!top} aria-label={tr("Liken", "Like")} aria-describedby="deck-help">
+        <button type="button" class="round like" onClick={() => swipe("like")} disabled={!top} aria-label={tr("Liken", "Like")} aria-describedby="deck-help">
           <span aria-hidden="true">♥</span>
         </button>
       </div>
@@ -159,20 +168,28 @@ function DraggableCard(props: { item: FeedItem; vocabulary: Vocabulary | null; o
   const start = useRef<{ x: number; y: number; id: number } | null>(null);
   const [dx, setDx] = useState(0);
   const [leaving, setLeaving] = useState<Decision | null>(null);
+  const [dragging, setDragging] = useState(false);
 
   const onDown = (event: PointerEvent) => {
     if (event.button !== 0 && event.pointerType === "mouse") return;
     start.current = { x: event.clientX, y: event.clientY, id: event.pointerId };
-    card.current?.setPointerCapture(event.pointerId);
   };
   const onMove = (event: PointerEvent) => {
     if (!start.current || start.current.id !== event.pointerId) return;
-    setDx(event.clientX - start.current.x);
+    const moved = event.clientX - start.current.x;
+    // A drag, not a tap: from here on the card follows this pointer (a tap still reaches the
+    // "why this match" toggle and links inside the card).
+    if (!dragging && Math.abs(moved) > 8) {
+      card.current?.setPointerCapture(event.pointerId);
+      setDragging(true);
+    }
+    if (dragging || Math.abs(moved) > 8) setDx(moved);
   };
   const onUp = (event: PointerEvent) => {
     if (!start.current || start.current.id !== event.pointerId) return;
     const moved = event.clientX - start.current.x;
     start.current = null;
+    setDragging(false);
     if (Math.abs(moved) >= THRESHOLD) {
       const decision: Decision = moved > 0 ? "like" : "pass";
       setLeaving(decision);
@@ -192,7 +209,7 @@ function DraggableCard(props: { item: FeedItem; vocabulary: Vocabulary | null; o
       vocabulary={props.vocabulary}
       cardRef={card}
       hint={hint}
-      dragging={start.current !== null}
+      dragging={dragging}
       handlers={{ onPointerDown: onDown, onPointerMove: onMove, onPointerUp: onUp, onPointerCancel: onUp }}
     />
   );

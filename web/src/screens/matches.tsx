@@ -259,7 +259,7 @@ export function MatchMoment() {
   useEffect(() => {
     setMatch(null);
     if (id === null) return;
-    void api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: id } } }).then(({ data }) => setMatch(data ?? null));
+    void api.GET("/api/v1/matches/{match_id}", { params: { path: { match_id: id } } }).then(({ data }) => setMatch(data ?? null), () => setMatch(null));
   }, [id]);
   useEffect(() => {
     if (id === null) return;

@@ -42,7 +42,7 @@ export function Notifications() {
   useEffect(() => onLive((event) => event.type === "notification" && reload()), []);
   const open = async (note: Notification) => {
     if (!note.read) {
-      await api.POST("/api/v1/notifications/{notification_id}/read", { params: { path: { notification_id: note.id } } });
+      await api.POST("/api/v1/notifications/{notification_id}/read", { params: { path: { notification_id: note.id } } }).catch(() => undefined);
       void loadUnread();
     }
     const matchId = (note.data as Data).match_id;

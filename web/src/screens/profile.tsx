@@ -220,7 +220,7 @@ export function Profile() {
                 max={1}
                 step="0.1"
                 value={String(form.weights[key])}
-                onValue={(value) => set("weights")({ ...form.weights, [key]: Number(value) })}
+                onValue={(value) => setForm((old) => ({ ...old, weights: { ...old.weights, [key]: Number(value) } }))}
               />
             ))}
           </fieldset>

@@ -37,7 +37,7 @@ export function Plan(props: { match: Match }) {
   if (!form || !vocabulary || !plan) return <ErrorBox error={error} />;
   const set = <K extends keyof Schemas["PlanIn"]>(key: K, value: Schemas["PlanIn"][K]) => {
     setSaved(false);
-    setForm({ ...form, [key]: value });
+    setForm((old) => (old ? { ...old, [key]: value } : old));
   };
   const goals = vocabulary.goals.map((item) => ({ value: item.code, label: label(item) }));
   return (
@@ -238,7 +238,7 @@ function MidtermForm(props: { match: Match; onDone: () => void }) {
     >
       <p class="hint">{tr("1 = helemaal niet, 5 = heel erg", "1 = not at all, 5 = very much")}</p>
       {MIDTERM.map(([key, nl, en]) => (
-        <Scale key={key} name={`midterm-${key}`} legend={tr(nl, en)} value={answers[key] ?? 0} onValue={(value) => setAnswers({ ...answers, [key]: value })} />
+        <Scale key={key} name={`midterm-${key}`} legend={tr(nl, en)} value={answers[key] ?? 0} onValue={(value) => setAnswers((old) => ({ ...old, [key]: value }))} />
       ))}
       <TextArea label={tr("Opmerking (niet verplicht)", "Comment (optional)")} maxLength={1000} value={comment} onValue={setComment} />
       <ErrorBox error={error} />
