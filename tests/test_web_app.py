@@ -168,9 +168,11 @@ class Phone:
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.on(
             "console",
-            lambda message: message.type == "error"
-            and "Failed to load resource" not in message.text
-            and self.errors.append(message.text),
+            lambda message: (
+                message.type == "error"
+                and "Failed to load resource" not in message.text
+                and self.errors.append(message.text)
+            ),
         )
         self.cdp = self.context.new_cdp_session(self.page)
         self.axe_checked: list[str] = []
@@ -266,7 +268,9 @@ def _register(phone: Phone, smtp: SmtpServer, *, side: str, name: str, email: st
 def _fill_profile(phone: Phone, *, side: str) -> None:
     page = phone.page
     teacher = side == "teacher"
-    page.get_by_label("Functie").fill("Docent natuurkunde" if teacher else "Ingenieur tramonderhoud")
+    page.get_by_label("Functie").fill(
+        "Docent natuurkunde" if teacher else "Ingenieur tramonderhoud"
+    )
     page.get_by_label("School" if teacher else "Organisatie", exact=True).fill(
         "Wolfert College" if teacher else "RET"
     )
@@ -311,7 +315,9 @@ def test_two_participants_match_talk_and_part_in_the_web_app(
     ARTIFACTS.mkdir(parents=True)
     push_browser = service.browser("bram")
     anouk = Phone(browser, server, "teacher")
-    bram = Phone(browser, server, "professional", _fake_push_subscription(push_browser.subscription()))
+    bram = Phone(
+        browser, server, "professional", _fake_push_subscription(push_browser.subscription())
+    )
     try:
         _register(anouk, smtp, side="teacher", name="Anouk Visser", email="anouk@example.org")
         _fill_profile(anouk, side="teacher")
@@ -425,9 +431,9 @@ def test_two_participants_match_talk_and_part_in_the_web_app(
         anouk.page.get_by_role("button", name="Tussenmeting versturen").click()
         playwright_api.expect(anouk.text("Jij hebt deze ingevuld.")).to_be_visible()
         _tab(bram, "Evaluaties")
-        playwright_api.expect(
-            bram.page.get_by_role("region", name="Tussenmeting")
-        ).to_contain_text("Anouk Visser heeft deze ingevuld.")
+        playwright_api.expect(bram.page.get_by_role("region", name="Tussenmeting")).to_contain_text(
+            "Anouk Visser heeft deze ingevuld."
+        )
 
         # Bram leaves with the exit-kaart, reason and note for the coordinator only.
         _tab(anouk, "Overzicht")
@@ -463,7 +469,9 @@ def test_two_participants_match_talk_and_part_in_the_web_app(
         anouk.context.set_offline(True)
         anouk.page.reload()
         playwright_api.expect(anouk.page.locator(".brand")).to_have_text("Job Tinder")
-        playwright_api.expect(anouk.page.get_by_role("status").filter(has_text="Offline")).to_be_visible()
+        playwright_api.expect(
+            anouk.page.get_by_role("status").filter(has_text="Offline")
+        ).to_be_visible()
         anouk.context.set_offline(False)
 
         assert anouk.errors == [] and bram.errors == [], (anouk.errors, bram.errors)
@@ -504,7 +512,7 @@ def _deliver_push(phone: Phone, payload: dict[str, Any]) -> None:
             """navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((all) =>
                 all.map((n) => ({ title: n.title, body: n.body, url: n.data && n.data.url })))"""
         )
-    assert shown == [
-        {"title": payload["title"], "body": payload["body"], "url": payload["url"]}
-    ], shown
+    assert shown == [{"title": payload["title"], "body": payload["body"], "url": payload["url"]}], (
+        shown
+    )
     phone.cdp.send("ServiceWorker.disable")

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Path as PathParam
+from fastapi import APIRouter, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse
 
 from app.config import get_settings
@@ -75,21 +76,33 @@ def bare() -> RedirectResponse:
 
 
 @router.api_route(PREFIX + "/", methods=["GET", "HEAD"])
-def index() -> FileResponse:
-    return _index(_root())
+def index(request: Request) -> Response:
+    return _index(request, _root())
 
 
 @router.api_route(PREFIX + "/{path:path}", methods=["GET", "HEAD"])
-def app_file(path: Annotated[str, PathParam(max_length=300)]) -> FileResponse:
+def app_file(request: Request, path: Annotated[str, PathParam(max_length=300)]) -> Response:
     root = _root()
     found = _resolve(root, path)
     if found is not None:
         cache = IMMUTABLE if path.startswith("assets/") else REVALIDATE
-        return FileResponse(found, headers=_headers(cache))
+        return _file(request, found, cache)
     # A screen (no file extension in its last segment) is the app itself; a missing file is not.
     if "." in path.rsplit("/", 1)[-1] or path.startswith("assets/"):
         raise NotFound()
-    return _index(root)
+    return _index(request, root)
+
+
+def _file(request: Request, path: Path, cache: str, media_type: str | None = None) -> Response:
+    """The file, or 304 when the client's copy (its ETag) is current."""
+    # With its stat given, FileResponse sets ETag and Last-Modified at once (not when sent).
+    response = FileResponse(
+        path, media_type=media_type, headers=_headers(cache), stat_result=path.stat()
+    )
+    if request.headers.get("if-none-match") == response.headers["etag"]:
+        kept = {"etag": response.headers["etag"], **_headers(cache)}
+        return Response(status_code=304, headers=kept)
+    return response
 
 
 def _root() -> Path:
@@ -99,5 +112,5 @@ def _root() -> Path:
     return root
 
 
-def _index(root: Path) -> FileResponse:
-    return FileResponse(root / "index.html", media_type="text/html", headers=_headers(REVALIDATE))
+def _index(request: Request, root: Path) -> Response:
+    return _file(request, root / "index.html", REVALIDATE, media_type="text/html")
