@@ -450,7 +450,7 @@ def test_two_participants_match_talk_and_part_in_the_web_app(
         seen = anouk.page.locator("main").inner_text()
         anouk.go("notifications")
         playwright_api.expect(anouk.page.get_by_test_id("notifications")).to_contain_text(
-            "Een match is gestopt."
+            "Je match is beëindigd."
         )
         anouk.axe("notifications")
         seen += anouk.page.locator("main").inner_text()

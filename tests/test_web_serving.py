@@ -101,9 +101,10 @@ def test_a_photo_cdn_is_allowed_as_an_image_source(
 def test_api_and_docs_are_unchanged(web: TestClient) -> None:
     assert web.get("/docs").status_code == 200
     assert "content-security-policy" not in web.get("/docs").headers  # Swagger UI's own
-    vocabulary = web.get("/api/v1/vocabulary")
-    assert vocabulary.status_code == 200
-    assert vocabulary.headers["cache-control"] == "no-store"
+    me = web.get("/api/v1/me")
+    assert me.status_code == 401
+    assert me.headers["cache-control"] == "no-store"
+    assert "content-security-policy" not in me.headers
 
 
 def test_without_a_build_the_app_answers_404_with_how_to_build_it(

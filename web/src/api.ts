@@ -10,7 +10,7 @@ export type FeedItem = Schemas["FeedItemOut"];
 export type Match = Schemas["MatchOut"];
 export type Me = Schemas["MeOut"];
 export type Message = Schemas["MessageOut"];
-export type Notification = Schemas["NotificationOut"];
+export type Notification = Schemas["NotificationPage"]["items"][number];
 export type Problem = Schemas["Problem"];
 
 type Tokens = { access: string; refresh: string };

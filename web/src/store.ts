@@ -1,20 +1,9 @@
 // Shared state of the app: my account, the vocabulary, unread counts. Tiny on purpose: a value,
 // its listeners and a hook.
 import { useEffect, useState } from "preact/hooks";
-import { api, must, type Me } from "./api";
+import { api, must, type Me, type Schemas } from "./api";
 
-export type Item = { code: string; nl?: string; en?: string };
-export type Vocabulary = {
-  subjects: (Item & { group?: string })[];
-  organisation_types: (Item & { side?: string })[];
-  goals: (Item & { sides?: string[] })[];
-  outcomes: Item[];
-  activities: (Item & { hours?: number })[];
-  places: { code: string; name: string; region: string }[];
-  regions: Item[];
-  exit_reasons: Item[];
-  report_reasons: Item[];
-};
+export type Vocabulary = Schemas["VocabularyOut"];
 
 export class Store<T> {
   private listeners = new Set<(value: T) => void>();
@@ -55,7 +44,7 @@ let vocabularyLoading: Promise<Vocabulary> | null = null;
 export function loadVocabulary(): Promise<Vocabulary> {
   if (vocabulary.value) return Promise.resolve(vocabulary.value);
   vocabularyLoading ??= api.GET("/api/v1/vocabulary").then((result) => {
-    const value = must(result) as unknown as Vocabulary;
+    const value = must(result);
     vocabulary.set(value);
     return value;
   });

@@ -1,7 +1,7 @@
 // Register, log in, verify the address, forgotten password.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, isLoggedIn, must, setTokens } from "../api";
-import { tr } from "../i18n";
+import { getLanguage, tr } from "../i18n";
 import { linkProps, navigate } from "../router";
 import { loadMe } from "../store";
 import { ErrorBox, Field, Notice, Screen, useAction } from "../ui";
@@ -65,6 +65,8 @@ export function Register() {
   const { busy, error, run } = useAction(async () => {
     must(await api.POST("/api/v1/auth/register", { body: { name: name.trim(), email: email.trim(), password, side } }));
     await logIn(email.trim(), password);
+    // Mails, pushes and notification texts in the language the app is in.
+    await api.PUT("/api/v1/me/notification-settings", { body: { language: getLanguage() } });
     navigate("profile", { replace: true });
   });
   const passwordError = error instanceof ApiError ? error.field("password") : undefined;

@@ -9,9 +9,10 @@ import { ErrorBox, Notice, Screen, useLoad } from "../ui";
 
 type Data = { match_id?: number; partner_name?: string; hours_behind?: number; days_left?: number };
 
-/** The text of a notification. `match_ended` stays neutral: never who, why or how. */
-export function notificationText(note: Pick<Notification, "type" | "data">): string {
-  const data = note.data as Data;
+/** What a notification type is about, for the mail settings (the notifications themselves
+ * carry their own `text`, in my language). `match_ended` stays neutral: never who or why. */
+export function notificationText(note: { type: string; data: Data }): string {
+  const data = note.data;
   const name = data.partner_name ?? tr("iemand", "someone");
   switch (note.type) {
     case "match_created":
@@ -45,7 +46,7 @@ export function Notifications() {
       await api.POST("/api/v1/notifications/{notification_id}/read", { params: { path: { notification_id: note.id } } }).catch(() => undefined);
       void loadUnread();
     }
-    const matchId = (note.data as Data).match_id;
+    const matchId = "match_id" in note.data ? note.data.match_id : undefined;
     if (matchId !== undefined) navigate(`matches/${matchId}`);
     else reload();
   };
@@ -58,7 +59,7 @@ export function Notifications() {
           <li key={note.id} class={note.read ? "read" : "unread"}>
             <button type="button" class="note" onClick={() => void open(note)}>
               {!note.read && <span class="visually-hidden">{tr("Nieuw: ", "New: ")}</span>}
-              <span>{notificationText(note)}</span>
+              <span>{note.text}</span>
               <time dateTime={note.created_at}>{formatTime(note.created_at)}</time>
             </button>
           </li>
