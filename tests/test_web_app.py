@@ -18,6 +18,7 @@ that is real: the app posts it to the API, the API's worker encrypts and sends t
 push service decrypts it, and CDP hands that payload to the app's service worker.
 """
 
+import gzip
 import json
 import os
 import re
@@ -126,6 +127,21 @@ def browser() -> Iterator[Any]:
             yield instance
         finally:
             instance.close()
+
+
+def test_the_app_ships_at_most_150_kb_of_gzipped_javascript() -> None:
+    """The issue's budget for the whole app, as a phone downloads it (gzip, level 9)."""
+    _require(WEB_DIST, "the built web app (make web)")
+    scripts = sorted((WEB_DIST.parent / "assets").glob("*.js"))
+    assert scripts, "the build has no JavaScript"
+    sizes = {path.name: len(gzip.compress(path.read_bytes(), 9)) for path in scripts}
+    css = sum(len(gzip.compress(p.read_bytes(), 9)) for p in WEB_DIST.parent.glob("assets/*.css"))
+    total = sum(sizes.values())
+    print(
+        f"\nweb app: {total / 1024:.1f} KiB of JavaScript gzipped ({len(sizes)} files), "
+        f"CSS {css / 1024:.1f} KiB"
+    )
+    assert total <= 150 * 1024, sizes
 
 
 def _fake_push_subscription(subscription: dict[str, Any]) -> str:

@@ -116,4 +116,5 @@ def test_without_a_build_the_app_answers_404_with_how_to_build_it(
         response = client.get("/app/deck")
     get_settings.cache_clear()
     assert response.status_code == 404
+    assert response.json()["code"] == "web_app_not_built"
     assert "make web" in response.json()["detail"]

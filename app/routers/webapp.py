@@ -16,14 +16,13 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, RedirectResponse
 
 from app.config import get_settings
-from app.errors import NotFound
+from app.errors import WEB_APP_NOT_BUILT, NotFound
 
 router = APIRouter(include_in_schema=False)
 
 PREFIX = "/app"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
-NOT_BUILT = "The web app is not built on this server (`make web` builds it)."
 
 
 def content_security_policy() -> str:
@@ -108,7 +107,7 @@ def _file(request: Request, path: Path, cache: str, media_type: str | None = Non
 def _root() -> Path:
     root = Path(get_settings().web_app_dir).resolve()
     if not (root / "index.html").is_file():
-        raise NotFound(NOT_BUILT)
+        raise NotFound(WEB_APP_NOT_BUILT)
     return root
 
 
