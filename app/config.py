@@ -1,6 +1,7 @@
 """Settings from the environment (and an optional `.env`), with safe local defaults."""
 
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     photo_url_seconds: int = Field(default=900, ge=60, le=3600)
     photo_concurrency: int = Field(default=2, ge=1, le=32)
     media_base_url: str = ""  # e.g. a CDN in front of /media; default: relative URLs
+    # The built web app served at /app (`make web` builds web/ into web/dist).
+    web_app_dir: str = str(Path(__file__).resolve().parent.parent / "web" / "dist")
     log_level: str = "info"
     # "fast" = Argon2 with minimal cost, for test suites only (refused outside ENVIRONMENT=test).
     password_hash_profile: Literal["production", "fast"] = "production"

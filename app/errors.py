@@ -190,6 +190,14 @@ NOT_FOUND = _error(
     "Niet gevonden",
     "Dit bestaat niet of is niet van jou.",
 )
+WEB_APP_NOT_BUILT = _error(
+    "web_app_not_built",
+    404,
+    "Not found",
+    "The web app is not built on this server (`make web` builds it).",
+    "Niet gevonden",
+    "De web-app is op deze server niet gebouwd (`make web` bouwt hem).",
+)
 METHOD_NOT_ALLOWED = _error(
     "method_not_allowed",
     405,

@@ -31,6 +31,7 @@ from app.routers import (
     reports,
     swipes,
     trajectory,
+    webapp,
 )
 from app.services import feature_store
 from app.services.event_hub import start_hub, stop_hub
@@ -159,6 +160,7 @@ def create_app() -> FastAPI:
     app.include_router(coordinator.admin_router, prefix=API_PREFIX)
     app.include_router(health.router)
     app.include_router(media.router)
+    app.include_router(webapp.router)
     if settings.docs_enabled:
         install_docs(app)
     return app

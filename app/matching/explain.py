@@ -101,8 +101,13 @@ def _subject_reason(me: Participant, other: Participant, surprise: bool, lang: s
     return text["related"].format(A=labels.get(a, a), b=labels.get(b, b).lower())
 
 
+def whole_km(distance: float) -> int:
+    """A distance as people say it: whole kilometres, at least 1."""
+    return max(1, round(distance))
+
+
 def _region_reason(me: Participant, other: Participant, distance: float, lang: str) -> str:
-    km, text = max(1, round(distance)), _text(lang)
+    km, text = whole_km(distance), _text(lang)
     if me.region == other.region:
         name = _labels(lang)["regions"].get(me.region, me.region)
         name = name.removeprefix("Regio ").removesuffix(" region")

@@ -77,6 +77,7 @@ def page_document(result: FeedPage) -> dict[str, Any]:
                 "score": item.score,
                 "breakdown": item.breakdown,
                 "reasons": item.reasons,
+                "distance_km": item.distance_km,
             }
             for item in result.items
         ],

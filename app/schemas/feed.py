@@ -17,6 +17,9 @@ class FeedItemOut(BaseModel):
     score: float = Field(ge=0, le=1)
     breakdown: Breakdown
     reasons: list[str] = Field(min_length=1, max_length=4)
+    distance_km: int = Field(
+        ge=1, description="Distance between the two places, in whole km (at least 1)."
+    )
 
 
 class FeedPageOut(BaseModel):

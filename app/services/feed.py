@@ -57,6 +57,7 @@ class FeedItem:
     score: float
     breakdown: dict[str, float]
     reasons: list[str]
+    distance_km: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +244,7 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any], lang: str = "nl") -
                 score=float(scores.score[position]),
                 breakdown=explain.breakdown_dict(scores.breakdown[position]),
                 reasons=explain.reasons(viewer, candidate, scores, position, lang),
+                distance_km=explain.whole_km(float(scores.distance_km[position])),
             )
         )
     return FeedPage(items=items, next_cursor=_next_cursor(plan, ranked))

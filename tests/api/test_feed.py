@@ -417,3 +417,20 @@ def test_feed_pagination_with_equal_scores(client, make_participant):
             break
     assert len(seen) == len(set(seen)) == 5
     assert set(seen) == {p.id for p in pros}
+
+
+def test_feed_items_carry_the_distance_in_whole_km(client, make_participant):
+    teacher = make_participant("teacher", place="rotterdam", max_travel_km=100)
+    same_place = make_participant("professional", place="rotterdam")
+    den_haag = make_participant("professional", place="den-haag")
+    utrecht = make_participant("professional", place="utrecht", max_travel_km=100)
+    items = {item["profile"]["id"]: item for item in get_feed(client, teacher)["items"]}
+    assert items[same_place.id]["distance_km"] == 1  # the same place: "1 km", never 0
+    # Rotterdam–Den Haag is about 20 km as the crow flies, Rotterdam–Utrecht about 50.
+    assert 15 <= items[den_haag.id]["distance_km"] <= 25
+    assert 45 <= items[utrecht.id]["distance_km"] <= 55
+    for item in items.values():  # the same figure as a reason that names the distance
+        for reason in item["reasons"]:
+            found = re.search(r"(\d+) km", reason)
+            if found:
+                assert int(found.group(1)) == item["distance_km"], reason
