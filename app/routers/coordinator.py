@@ -13,7 +13,7 @@ from app import clock
 from app.db import SessionDep, end_transaction
 from app.errors import Invalid
 from app.models import Match, Profile, Role, User
-from app.pagination import PageDep, page_of
+from app.pagination import MAX_ID, PageDep, page_of
 from app.routers.trajectory import evaluations_view
 from app.schemas.common import Page, UtcDateTime, problem_responses
 from app.schemas.coordinator import (
@@ -190,7 +190,7 @@ def list_participants(
     responses=problem_responses(401, 403, 404),
 )
 def remove_participant_photo(
-    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], staff: Coordinator, session: SessionDep
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], staff: Coordinator, session: SessionDep
 ) -> Response:
     scope = service.scope_of(session, staff)
     service.participant_in_scope(session, scope, user_id)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Match
-from app.pagination import MAX_ID, PageDep, page_of
+from app.pagination import PageDep, id_in_range, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.matches import ExitIn, MatchOut, MatchStatusLiteral
 from app.security import CurrentUser, Participant
@@ -19,9 +19,7 @@ router = APIRouter(prefix="/matches", tags=["matches"])
 
 def owned_match(match_id: int, user: CurrentUser, session: SessionDep) -> Match:
     """The match if I am one of its partners; 404 otherwise (never reveal that it exists)."""
-    if not 1 <= match_id <= MAX_ID:
-        raise NotFound()
-    match = session.get(Match, match_id)
+    match = session.get(Match, id_in_range(match_id))
     if match is None or user.id is None or not match.involves(user.id):
         raise NotFound()
     return match

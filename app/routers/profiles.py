@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Profile, Role, User
+from app.pagination import id_in_range
 from app.schemas.common import problem_responses
 from app.schemas.profiles import ProfileCard
 from app.security import CurrentUser
@@ -14,10 +15,6 @@ from app.services import visibility
 from app.vocabulary import get_vocabulary
 
 router = APIRouter(tags=["profiel"])
-
-# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
-# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows).
-MAX_ID = 2**31 - 1
 
 
 @router.get(
@@ -31,9 +28,7 @@ MAX_ID = 2**31 - 1
     responses=problem_responses(401, 404),
 )
 def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> ProfileCard:
-    if not 1 <= user_id <= MAX_ID:
-        raise NotFound()
-    owner = session.get(User, user_id)
+    owner = session.get(User, id_in_range(user_id))
     if owner is None or owner.is_deleted or owner.role != Role.participant:
         raise NotFound()
     profile = session.get(Profile, user_id)

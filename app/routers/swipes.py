@@ -5,9 +5,8 @@ from fastapi.concurrency import run_in_threadpool
 
 from app import clock
 from app.db import SessionDep, async_pool, session_scope
-from app.errors import NotFound
 from app.models import Block
-from app.pagination import MAX_ID
+from app.pagination import id_in_range
 from app.schemas.common import problem_responses
 from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
 from app.security import Bearer, Participant
@@ -77,9 +76,7 @@ def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
     responses=problem_responses(401, 403, 404, 409),
 )
 def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Response:
-    if not 1 <= target_id <= MAX_ID:
-        raise NotFound()
-    swiping.undo_swipe(session=session, user=user, target_id=target_id)
+    swiping.undo_swipe(session=session, user=user, target_id=id_in_range(target_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -116,7 +113,5 @@ def create_block(
     responses=problem_responses(401, 403, 404),
 )
 def delete_block(user_id: int, user: Participant, session: SessionDep) -> Response:
-    if not 1 <= user_id <= MAX_ID:
-        raise NotFound()
-    swiping.unblock(session=session, user=user, blocked_id=user_id)
+    swiping.unblock(session=session, user=user, blocked_id=id_in_range(user_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

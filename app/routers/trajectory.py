@@ -14,7 +14,7 @@ from app import clock
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound
 from app.models import Evaluation, Match, Meeting, Plan, Role, User
-from app.pagination import BY_DATE, MAX_ID, PageDep, page_of
+from app.pagination import BY_DATE, PageDep, id_in_range, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.trajectory import (
     EvaluationIn,
@@ -50,10 +50,8 @@ class Access:
 
 def match_access(match_id: int, user: CurrentUser, session: SessionDep) -> Access:
     """The match for one of its partners, or read-only for a coordinator of its region."""
-    if not 1 <= match_id <= MAX_ID or user.id is None:
-        raise NotFound()
-    match = session.get(Match, match_id)
-    if match is None:
+    match = session.get(Match, id_in_range(match_id))
+    if match is None or user.id is None:
         raise NotFound()
     if match.involves(user.id):
         return Access(match, user, is_partner=True)

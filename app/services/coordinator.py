@@ -31,7 +31,7 @@ from app.models import (
     Swipe,
     User,
 )
-from app.pagination import MAX_ID
+from app.pagination import id_in_range
 from app.services import matches as match_service
 from app.services import trajectory
 from app.services.feature_store import participant_from, rankable
@@ -148,9 +148,7 @@ def pairs_in_regions(regions: frozenset[str] | None) -> ColumnElement[bool] | No
 
 
 def match_in_scope(session: Session, scope: Scope, match_id: int) -> Match:
-    if not 0 < match_id <= MAX_ID:
-        raise NotFound()
-    match = session.get(Match, match_id)
+    match = session.get(Match, id_in_range(match_id))
     if match is None:
         raise NotFound()
     clause = pairs_in_regions(scope.regions)
