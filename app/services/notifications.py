@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app import clock
+from app.db import conflict_insert
 from app.errors import NotFound
 from app.models import Notification
 from app.services import events, push
@@ -120,7 +120,6 @@ def notify_once(session: Session, due: Sequence[Due]) -> int:
     """
     if not due:
         return 0
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = clock.now()
     rows = [
         {
@@ -132,7 +131,7 @@ def notify_once(session: Session, due: Sequence[Due]) -> int:
         }
         for d in due
     ]
-    statement = dialect.insert(Notification).values(rows)
+    statement = conflict_insert(session, Notification).values(rows)
     stored = list(
         session.scalars(
             statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification)

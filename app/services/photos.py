@@ -36,7 +36,6 @@ from app.db import lock_users
 from app.errors import Invalid
 from app.models import Profile, User
 from app.services import images
-from app.services.feature_store import bump_version
 from app.services.notifications import notify
 from app.services.storage import get_storage
 
@@ -161,12 +160,10 @@ def set_photo(*, session: Session, user: User, data: bytes) -> Profile:
     profile = session.get(Profile, user_id)
     if profile is None:
         profile = Profile(user_id=user_id, side=side)
-        bump_version(session, side)
     previous = profile.photo_key
     profile.photo_key = key
     profile.photo_width = processed.width
     profile.photo_height = processed.height
-    profile.updated_at = clock.now()
     session.add(profile)
     session.commit()
     session.refresh(profile)
@@ -184,7 +181,6 @@ def remove_photo(*, session: Session, user_id: int) -> bool:
         return False
     key = profile.photo_key
     profile.photo_key = profile.photo_width = profile.photo_height = None
-    profile.updated_at = clock.now()
     session.add(profile)
     session.commit()
     discard(session, key)
@@ -200,7 +196,6 @@ def remove_by_coordinator(*, session: Session, user_id: int) -> bool:
         return False
     key = profile.photo_key
     profile.photo_key = profile.photo_width = profile.photo_height = None
-    profile.updated_at = clock.now()
     session.add(profile)
     notify(session=session, user_id=user_id, type_=PHOTO_REMOVED, data={"by": "coordinator"})
     session.commit()
