@@ -4,6 +4,7 @@ Only the two partners reach these; coordinators of their region may read (403 on
 everyone else gets 404.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -279,15 +280,17 @@ def file_evaluation(
     responses=problem_responses(401, 404),
 )
 def list_evaluations(access: ReadAccess, session: SessionDep) -> Page[EvaluationOut]:
-    items = evaluations_view(session, access.match, access.viewer, is_partner=access.is_partner)
+    filed = service.evaluations_of(session, access.match)
+    items = evaluations_view(access.match, access.viewer, is_partner=access.is_partner, filed=filed)
     return Page[EvaluationOut](items=items, next_cursor=None)
 
 
 def evaluations_view(
-    session: Session, match: Match, viewer: User, *, is_partner: bool
+    match: Match, viewer: User, *, is_partner: bool, filed: Sequence[Evaluation]
 ) -> list[EvaluationOut]:
-    """Each partner's midterm and final: answers for their author and coordinators only."""
-    filed = {(e.author_id, e.kind): e for e in service.evaluations_of(session, match)}
+    """Each partner's midterm and final (of the match's `filed` evaluations): answers for
+    their author and coordinators only."""
+    by_author = {(e.author_id, e.kind): e for e in filed}
     authors = [match.teacher_id, match.professional_id]
     if is_partner and viewer.id == match.professional_id:
         authors.reverse()
@@ -298,7 +301,7 @@ def evaluations_view(
             viewer,
             author,
             kind,
-            filed.get((author, kind)),
+            by_author.get((author, kind)),
             show_answers=not is_partner or author == viewer.id,
         )
         for author in authors

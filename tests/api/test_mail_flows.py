@@ -13,8 +13,9 @@ from app.config import get_settings
 from app.models import AccountToken, OutboxMail, Swipe, User
 from app.security import EMAIL_NOT_VERIFIED
 from app.services.account_tokens import TOKEN_INVALID
-from tests.api.test_accounts import assert_problem, assert_unauthorized, bearer
+from tests.api.test_accounts import assert_unauthorized, bearer
 from tests.conftest import API, COMPLETE_PROFILE, PASSWORD, login, mailed_token, verify_email
+from tests.utils import assert_problem
 
 ME = f"{API}/me"
 VERIFY = f"{API}/auth/verify-email"

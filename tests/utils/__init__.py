@@ -5,9 +5,10 @@ to the contract (say, a new field of every problem) is made once."""
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlmodel import Session
 
+from app.db import get_engine
 from tests.conftest import API, Person, login
 
 PROBLEM = "application/problem+json"
@@ -73,3 +74,21 @@ def feed_ids(client: TestClient, who: Person) -> list[int]:
         if cursor is None:
             return ids
     raise AssertionError("the feed never ended")
+
+
+class Statements:
+    """Counts the SQL statements the app's engine sends while it is active (`with`)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def _on_execute(self, *_args: Any) -> None:
+        self.count += 1
+
+    def __enter__(self) -> "Statements":
+        self.count = 0
+        event.listen(get_engine(), "before_cursor_execute", self._on_execute)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(get_engine(), "before_cursor_execute", self._on_execute)
