@@ -5,6 +5,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from app import clock
 from app.db import SessionDep, async_pool, session_scope
+from app.errors import (
+    DAILY_LIKE_LIMIT,
+    EMAIL_NOT_VERIFIED,
+    PARTICIPANTS_ONLY,
+    PROFILE_INCOMPLETE,
+    SWIPE_CONFLICT,
+    SWIPE_HAS_MATCH,
+)
 from app.models import Block
 from app.pagination import id_in_range
 from app.schemas.common import problem_responses
@@ -27,10 +35,13 @@ router = APIRouter(tags=["feed"])
     "(then it stays a like).",
     responses=problem_responses(
         401,
-        403,
+        PARTICIPANTS_ONLY,
+        EMAIL_NOT_VERIFIED,
         404,
-        409,
+        PROFILE_INCOMPLETE,
+        SWIPE_CONFLICT,
         422,
+        DAILY_LIKE_LIMIT,
         extra={200: {"model": SwipeOut, "description": "Repeat of an earlier identical swipe"}},
     ),
 )
@@ -73,7 +84,7 @@ def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
     response_class=Response,
     summary="Swipe ongedaan maken",
     description="Undo my swipe on this person; 409 if a match came from it.",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, SWIPE_HAS_MATCH),
 )
 def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Response:
     swiping.undo_swipe(session=session, user=user, target_id=id_in_range(target_id))

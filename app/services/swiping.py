@@ -37,6 +37,7 @@ from app import clock
 from app.config import get_settings
 from app.db import lock_users
 from app.errors import (
+    DAILY_LIKE_LIMIT,
     PROFILE_INCOMPLETE,
     SWIPE_CONFLICT,
     SWIPE_HAS_MATCH,
@@ -44,6 +45,7 @@ from app.errors import (
     Conflict,
     Invalid,
     NotFound,
+    TooManyRequests,
     Unauthorized,
 )
 from app.models import (
@@ -56,7 +58,6 @@ from app.models import (
     Swipe,
     User,
 )
-from app.ratelimit import TooManyRequests
 from app.security import check_participant
 from app.services import matches as match_service
 
@@ -185,7 +186,8 @@ def _retry(session: Session, s: _Swipe) -> SwipeOutcome:
 
 def _over_daily_likes(_session: Session, s: _Swipe) -> SwipeOutcome:
     day_start = s.now.replace(hour=0, minute=0, second=0, microsecond=0)
-    raise TooManyRequests(int((day_start + timedelta(days=1) - s.now).total_seconds()) + 1)
+    seconds = int((day_start + timedelta(days=1) - s.now).total_seconds()) + 1
+    raise TooManyRequests(seconds, DAILY_LIKE_LIMIT)
 
 
 def _store_and_match(session: Session, s: _Swipe) -> SwipeOutcome:
