@@ -185,8 +185,9 @@ def conflict_insert(session: orm.Session, table: Any) -> postgresql.Insert | sql
     """An INSERT for the session's database that takes ON CONFLICT (`on_conflict_do_nothing`,
     `on_conflict_do_update`): both databases spell the clause alike, only the construct that
     renders it is dialect-specific."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def lock_users(session: Session, user_ids: Sequence[int]) -> None:
