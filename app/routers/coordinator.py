@@ -21,7 +21,6 @@ from app.errors import (
 )
 from app.models import Match, Profile, Role, User
 from app.pagination import MAX_ID, PageDep, page_of
-from app.routers.trajectory import evaluations_view
 from app.schemas.common import Page, UtcDateTime, problem_responses
 from app.schemas.coordinator import (
     BlindMatchIn,
@@ -46,6 +45,7 @@ from app.services import accounts, photos, visibility
 from app.services import coordinator as service
 from app.services.matches import confirmations, effective_status
 from app.services.profiles import missing_fields
+from app.views import evaluations_view
 from app.vocabulary import get_vocabulary
 
 router = APIRouter(prefix="/coordinator", tags=["coordinator"])

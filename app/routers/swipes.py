@@ -19,7 +19,7 @@ from app.schemas.common import problem_responses
 from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
 from app.security import Bearer, Participant
 from app.services import swiping, visibility
-from app.services.views import match_view
+from app.views import match_view
 
 router = APIRouter(tags=["feed"])
 

@@ -4,9 +4,8 @@ Only the two partners reach these; coordinators of their region may read (403 on
 everyone else gets 404.
 """
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, status
 from sqlmodel import Session
@@ -22,16 +21,14 @@ from app.errors import (
     Forbidden,
     NotFound,
 )
-from app.models import Evaluation, Match, Meeting, Plan, Role, User
+from app.models import Match, Meeting, Plan, Role, User
 from app.pagination import BY_DATE, PageDep, id_in_range, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.trajectory import (
     EvaluationIn,
     EvaluationOut,
-    FinalAnswers,
     MeetingIn,
     MeetingOut,
-    MidtermAnswers,
     PlanIn,
     PlanOut,
     ProgressOut,
@@ -40,6 +37,7 @@ from app.security import CurrentUser
 from app.services import trajectory as service
 from app.services import visibility
 from app.services.coordinator import match_in_scope, scope_of
+from app.views import evaluation_out, evaluations_view
 
 router = APIRouter(prefix="/matches", tags=["trajectory"])
 
@@ -223,33 +221,6 @@ def read_progress(access: ReadAccess, session: SessionDep) -> ProgressOut:
 # --- evaluations --------------------------------------------------------------------------------
 
 
-def _answers(evaluation: Evaluation) -> MidtermAnswers | FinalAnswers | None:
-    if not evaluation.answers:  # erased with the author's account
-        return None
-    model = MidtermAnswers if evaluation.kind == "midterm" else FinalAnswers
-    return model.model_validate(evaluation.answers)
-
-
-def _evaluation_out(
-    match: Match,
-    viewer: User,
-    author_id: int,
-    kind: Literal["midterm", "final"],
-    evaluation: Evaluation | None,
-    *,
-    show_answers: bool,
-) -> EvaluationOut:
-    return EvaluationOut(
-        kind=kind,
-        author_id=author_id,
-        author_side="teacher" if author_id == match.teacher_id else "professional",
-        mine=author_id == viewer.id,
-        filed=evaluation is not None,
-        created_at=clock.as_utc(evaluation.created_at) if evaluation else None,
-        answers=_answers(evaluation) if evaluation and show_answers else None,
-    )
-
-
 @router.post(
     "/{match_id}/evaluations",
     status_code=status.HTTP_201_CREATED,
@@ -269,7 +240,7 @@ def create_evaluation(
     evaluation = service.file_evaluation(
         session=session, match=access.match, by=access.viewer, body=body
     )
-    return _evaluation_out(
+    return evaluation_out(
         access.match,
         access.viewer,
         evaluation.author_id,
@@ -292,27 +263,3 @@ def list_evaluations(access: ReadAccess, session: SessionDep) -> Page[Evaluation
     filed = service.evaluations_of(session, access.match)
     items = evaluations_view(access.match, access.viewer, is_partner=access.is_partner, filed=filed)
     return Page[EvaluationOut](items=items, next_cursor=None)
-
-
-def evaluations_view(
-    match: Match, viewer: User, *, is_partner: bool, filed: Sequence[Evaluation]
-) -> list[EvaluationOut]:
-    """Each partner's midterm and final (of the match's `filed` evaluations): answers for
-    their author and coordinators only."""
-    by_author = {(e.author_id, e.kind): e for e in filed}
-    authors = [match.teacher_id, match.professional_id]
-    if is_partner and viewer.id == match.professional_id:
-        authors.reverse()
-    kinds: tuple[Literal["midterm", "final"], ...] = ("midterm", "final")
-    return [
-        _evaluation_out(
-            match,
-            viewer,
-            author,
-            kind,
-            by_author.get((author, kind)),
-            show_answers=not is_partner or author == viewer.id,
-        )
-        for author in authors
-        for kind in kinds
-    ]

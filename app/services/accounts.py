@@ -268,7 +268,7 @@ def _profile_export(profile: Profile) -> dict[str, Any]:
 
 def export_data(*, session: Session, user: User) -> dict[str, Any]:
     """Everything stored about me, and nothing personal about anyone else."""
-    from app.services.views import match_views
+    from app.views import match_views
 
     assert user.id is not None
     profile = session.get(Profile, user.id)
