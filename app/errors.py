@@ -288,6 +288,14 @@ PAIR_BLOCKED = _error(
     "Conflict",
     "Een van de twee heeft de ander geblokkeerd.",
 )
+PARTICIPANT_NOT_VERIFIED = _error(
+    "participant_not_verified",
+    409,
+    "Conflict",
+    "One of the two has not confirmed their email address yet.",
+    "Conflict",
+    "Een van de twee heeft het e-mailadres nog niet bevestigd.",
+)
 ONGOING_MATCH_LIMIT = _error(
     "ongoing_match_limit",
     409,

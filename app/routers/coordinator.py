@@ -17,6 +17,7 @@ from app.errors import (
     ONGOING_MATCH_LIMIT,
     PAIR_BLOCKED,
     PAIR_MATCHED_BEFORE,
+    PARTICIPANT_NOT_VERIFIED,
     Invalid,
 )
 from app.models import Match, Profile, Role, User
@@ -257,9 +258,17 @@ def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> Coordi
     summary="Blind koppelen",
     description="Pair a teacher and a professional of my regions (origin `coordinator`). It "
     "starts in its trial period and both are notified. 409 when either is at the ongoing-match "
-    "limit, they blocked each other, or they were matched before." + SCOPE_NOTE,
+    "limit, they blocked each other, they were matched before, or either has not confirmed "
+    "their email address yet." + SCOPE_NOTE,
     responses=problem_responses(
-        401, 403, 404, PAIR_MATCHED_BEFORE, PAIR_BLOCKED, ONGOING_MATCH_LIMIT, 422
+        401,
+        403,
+        404,
+        PARTICIPANT_NOT_VERIFIED,
+        PAIR_MATCHED_BEFORE,
+        PAIR_BLOCKED,
+        ONGOING_MATCH_LIMIT,
+        422,
     ),
 )
 def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:

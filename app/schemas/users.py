@@ -79,7 +79,12 @@ class TokenOut(BaseModel):
 
 
 class RefreshIn(BaseModel):
-    refresh_token: str = Field(min_length=1, max_length=200)
+    refresh_token: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The refresh token of the last pair (single use; see the grace window).",
+        examples=["Jq0m6Vd3yB1YvC8lHk2sQe4pX9tRwZ7uNnA5oLfGiMc"],
+    )
 
 
 class SessionOut(BaseModel):

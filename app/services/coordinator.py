@@ -19,6 +19,7 @@ from app.db import lock_users
 from app.errors import ONGOING_MATCH_LIMIT as AT_LIMIT
 from app.errors import PAIR_BLOCKED as BLOCKED
 from app.errors import PAIR_MATCHED_BEFORE as MATCH_EXISTS
+from app.errors import PARTICIPANT_NOT_VERIFIED as NOT_VERIFIED
 from app.errors import Conflict, Invalid, NotFound
 from app.matching import explain
 from app.matching.features import build_pool
@@ -290,6 +291,8 @@ def blind_match(
         raise Invalid("teacher_id is not a teacher.", loc=["body", "teacher_id"])
     if professional.side != "professional":
         raise Invalid("professional_id is not a professional.", loc=["body", "professional_id"])
+    if not (teacher.email_verified and professional.email_verified):
+        raise Conflict(NOT_VERIFIED)  # as in the feed: not paired before the address is theirs
     if match_service.match_between(session, teacher_id, professional_id) is not None:
         raise Conflict(MATCH_EXISTS)
     if blocked_between(session, teacher_id, professional_id):
@@ -331,6 +334,14 @@ def suggestions(
         for p in session.scalars(select(Profile).where(col(Profile.region) == region))
         if rankable(p)
     ]
+    users = {
+        u.id: u
+        for u in session.scalars(
+            select(User).where(col(User.id).in_([p.user_id for p in profiles]))
+        )
+    }
+    # Only those who confirmed their address: as in the feed, nobody is paired before that.
+    profiles = [p for p in profiles if users[p.user_id].email_verified]
     ids = [p.user_id for p in profiles]
     busy: set[int] = set()
     forbidden: set[tuple[int, int]] = set()
@@ -353,7 +364,6 @@ def suggestions(
     pairs = best_pairing(build_pool(teachers), build_pool(pros), forbidden)
     by_id = {p.user_id: p for p in free}
     features = {p.user_id: p for p in teachers + pros}
-    users = {u.id: u for u in session.scalars(select(User).where(col(User.id).in_(list(by_id))))}
     out = []
     for pair in pairs:
         t, p = features[pair.teacher_id], features[pair.professional_id]

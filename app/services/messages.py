@@ -342,6 +342,17 @@ def erase_for(session: Session, user_id: int) -> None:
             session.add(stored)
 
 
+def withdraw_replay(session: Session, *, match_id: int, user_id: int) -> None:
+    """A block (the caller commits): the blocked side loses the conversation, including the
+    stored `message` events of it that a stream could still replay (Last-Event-ID) for
+    EVENTS_KEEP_DAYS."""
+    for stored in session.scalars(
+        select(Event).where(col(Event.user_id) == user_id, col(Event.type) == "message")
+    ):
+        if stored.data.get("match_id") == match_id:
+            session.delete(stored)
+
+
 def strip_matches(session: Session, match_ids: Sequence[int | None]) -> None:
     """Retention: the text of every message of these (long finished) matches goes."""
     session.execute(

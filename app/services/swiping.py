@@ -60,6 +60,7 @@ from app.models import (
 )
 from app.security import check_participant
 from app.services import matches as match_service
+from app.services import messages
 
 log = logging.getLogger("jobtinder")
 
@@ -504,6 +505,8 @@ def block(*, session: Session, user: User, blocked_id: int) -> bool:
     match = match_service.match_between(session, user.id, blocked_id)
     if match is not None:
         match_service.end_match(session=session, match=match, by=user, reason="blocked", note=None)
+        assert match.id is not None
+        messages.withdraw_replay(session, match_id=match.id, user_id=blocked_id)
     session.commit()
     return True
 

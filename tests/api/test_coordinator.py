@@ -588,6 +588,36 @@ def test_blind_match_refused_when_blocked(
     assert get_ok(client, teacher, f"{API}/matches")["items"] == []
 
 
+@pytest.mark.parametrize("unverified", ["teacher", "professional"])
+def test_blind_match_refused_until_both_confirmed_their_address(
+    client, make_participant, rotterdam, nothing_stored, unverified
+):
+    teacher = make_participant("teacher", verified=unverified != "teacher")
+    pro = make_participant("professional", verified=unverified != "professional")
+    start, unchanged = nothing_stored
+    start()
+
+    response = blind_match(client, rotterdam, teacher.id, pro.id)
+
+    assert_problem(response, 409)
+    assert response.json()["code"] == "participant_not_verified"
+    unchanged()
+    assert coordinator_matches(client, rotterdam) == []
+
+
+def test_suggestions_leave_out_who_has_not_confirmed_their_address(
+    client, make_participant, rotterdam
+):
+    teacher = make_participant("teacher")
+    verified = make_participant("professional")
+    unverified = make_participant("professional", verified=False)
+    body = suggest(client, rotterdam, "rotterdam").json()
+    listed = {pair["professional"]["id"] for pair in body["pairs"]}
+    listed |= set(body["unpaired_professional_ids"])
+    assert listed == {verified.id} and unverified.id not in listed
+    assert [pair["teacher"]["id"] for pair in body["pairs"]] == [teacher.id]
+
+
 @pytest.mark.parametrize("busy", ["teacher", "professional"])
 def test_blind_match_refused_at_the_ongoing_match_limit(
     client, make_participant, rotterdam, nothing_stored, busy

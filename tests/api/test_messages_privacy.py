@@ -143,3 +143,37 @@ def test_purge_strips_old_conversations_and_resolved_reports(
     assert db.get(Message, recent).body == "Net gestuurd"
     assert db.get(Report, filed["id"]) is None  # resolved more than 30 days ago
     assert db.get(Report, open_report["id"]) is not None  # open ones wait for a coordinator
+
+
+def test_a_block_withdraws_the_conversation_from_the_blocked_sides_replay(
+    client: TestClient, make_participant
+) -> None:
+    """The blocked side loses the conversation, also from the stored events a stream would
+    replay after a reconnect (Last-Event-ID); the blocker keeps their own."""
+    from app.db import get_engine
+    from app.models import Event
+
+    teacher, pro = make_participant("teacher"), make_participant("professional")
+    colleague, other = make_participant("teacher"), make_participant("professional")
+    match = mutual_match(client, teacher, pro)
+    kept = mutual_match(client, colleague, other)
+    send(client, teacher, match["id"], "Zullen we dinsdag bellen?")
+    send(client, pro, match["id"], "Prima, om tien uur.")
+    send(client, colleague, kept["id"], "Hallo daar")
+
+    def message_events(user_id: int) -> list[dict[str, object]]:
+        with Session(get_engine()) as session:
+            rows = session.scalars(
+                select(Event).where(col(Event.user_id) == user_id, col(Event.type) == "message")
+            ).all()
+            return [row.data for row in rows]
+
+    assert [e["body"] for e in message_events(pro.id)] == ["Zullen we dinsdag bellen?"]
+    blocked = client.post(f"{API}/blocks", json={"user_id": pro.id}, headers=teacher.headers)
+    assert blocked.status_code == 201, blocked.text
+
+    assert message_events(pro.id) == []  # nothing of it left to replay
+    assert [e["body"] for e in message_events(teacher.id)] == ["Prima, om tien uur."]
+    assert [e["body"] for e in message_events(other.id)] == ["Hallo daar"]  # another pair
+    gone = client.get(f"{API}/matches/{match['id']}/messages", headers=pro.headers)
+    assert gone.status_code == 404
