@@ -22,7 +22,8 @@ from fastapi.concurrency import run_in_threadpool
 from psycopg import AsyncConnection
 from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import Engine, event, make_url, select
+from sqlalchemy import Engine, event, make_url, orm, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlmodel import Session, col, create_engine
@@ -178,6 +179,15 @@ def end_transaction(session: Session) -> None:
     new transaction.
     """
     session.commit()
+
+
+def conflict_insert(session: orm.Session, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT for the session's database that takes ON CONFLICT (`on_conflict_do_nothing`,
+    `on_conflict_do_update`): both databases spell the clause alike, only the construct that
+    renders it is dialect-specific."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def lock_users(session: Session, user_ids: Sequence[int]) -> None:

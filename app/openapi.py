@@ -3,7 +3,7 @@ easy on generators: short stable operation ids, one named schema per enum."""
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -173,7 +173,7 @@ def install_openapi(app: FastAPI) -> None:
                 "(see NotificationPage).",
             }
         }
-        spec = _name_enums(spec, named)
+        spec = cast(dict[str, Any], _name_enums(spec, named))
         spec["components"]["schemas"].update(named)
         spec = _clean_schema_names(spec)
         spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))

@@ -9,10 +9,20 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query
 
-from app.errors import INVALID_CURSOR, Invalid
+from app.errors import INVALID_CURSOR, Invalid, NotFound
 from app.schemas.common import MAX_DATE, MIN_DATE
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
+# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows).
+MAX_ID = 2**31 - 1
+
+
+def id_in_range(value: int) -> int:
+    """An id from a URL path: one that no row can have (0, negative, past MAX_ID) is 404,
+    exactly like an id that does not exist."""
+    if not 0 < value <= MAX_ID:
+        raise NotFound()
+    return value
 
 
 BAD_CURSOR = INVALID_CURSOR.detail

@@ -25,12 +25,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col
 
 from app.config import get_settings
-from app.db import new_session
+from app.db import conflict_insert, new_session
 from app.errors import TOO_MANY_ATTEMPTS, ErrorCode, TooManyRequests
 from app.models import RateLimitCounter
 
@@ -92,9 +90,9 @@ def _redis_name(key: str, window_start: int) -> str:
 
 def _take_db(key: str, window_start: int, max_hits: int) -> bool:
     with new_session(write=True) as session:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(RateLimitCounter).values(key=key, window_start=window_start, hits=1)
+        statement = conflict_insert(session, RateLimitCounter).values(
+            key=key, window_start=window_start, hits=1
+        )
         upsert = statement.on_conflict_do_update(
             index_elements=["key", "window_start"],
             set_={"hits": col(RateLimitCounter.hits) + 1},

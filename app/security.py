@@ -35,10 +35,12 @@ from app.errors import (
     HASHING_BUSY,
     PARTICIPANTS_ONLY,
     Forbidden,
+    NotFound,
     TooManyRequests,
     Unauthorized,
 )
-from app.models import Role, User
+from app.models import Match, Role, User
+from app.pagination import id_in_range
 from app.services.revocation import revocations
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -263,3 +265,14 @@ Participant = Annotated[User, Depends(require_participant)]
 VerifiedParticipant = Annotated[User, Depends(require_verified_participant)]
 Coordinator = Annotated[User, Depends(require_coordinator)]
 Admin = Annotated[User, Depends(require_admin)]
+
+
+def owned_match(match_id: int, user: CurrentUser, session: SessionDep) -> Match:
+    """The match if I am one of its partners; 404 otherwise (never reveal that it exists)."""
+    match = session.get(Match, id_in_range(match_id))
+    if match is None or user.id is None or not match.involves(user.id):
+        raise NotFound()
+    return match
+
+
+OwnedMatch = Annotated[Match, Depends(owned_match)]

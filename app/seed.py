@@ -15,7 +15,6 @@ from app import clock
 from app.db import get_engine, new_session
 from app.models import CoordinatorRegion, Profile, Role, User
 from app.security import hash_password
-from app.services.feature_store import bump_version
 from app.services.profiles import missing_fields
 from app.vocabulary import get_vocabulary
 
@@ -403,8 +402,6 @@ def seed_participants(count: int, *, seed: int = 2016, batch: int = 2000) -> int
                 rows.append(row)
             session.execute(insert(Profile), rows)
             created += len(chunk)
-        for side in ("teacher", "professional"):
-            bump_version(session, side)
         session.commit()
     _analyze()
     return created

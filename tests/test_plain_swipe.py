@@ -1,32 +1,47 @@
-"""The swipe's one-round-trip path on PostgreSQL (`swiping.try_plain_swipe`; migrations
-0006, 0007, 0009).
+"""The swipe's one-round-trip path on PostgreSQL (`swiping.try_plain_swipe`, the database
+function in app/services/sql/plain_swipe.sql).
 
 It may store a swipe only when the general path (`swiping.swipe`) would store it as a plain
 201 without a match; in every other case it must write nothing and leave the answer to the
 general path. Each case below is set up through the API, then the fast path is called on its
 own against the real database, and then the same request goes through the API to show what
 the general path answers for it.
+
+Both paths check one list of rules (`swiping.SWIPE_RULES`): CASES below has the cases of every
+rule, and the function marks every condition with its rule's name. Two tests hold the three
+to one another on any database, and the cases' general-path answers are checked on both;
+the function itself is tested on PostgreSQL only (on SQLite those tests are skipped, and say
+so).
 """
 
 import asyncio
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import Session
 
 from app.config import get_settings
 from app.db import get_engine, libpq_url
 from app.models import DailyLikes, Match, Swipe
-from app.services.swiping import try_plain_swipe
+from app.services import swiping
+from app.services.swiping import SWIPE_RULES, try_plain_swipe
 from tests.conftest import API, Person
+from tests.utils import block, post_swipe
 
-pytestmark = pytest.mark.skipif(
-    get_engine().dialect.name != "postgresql",
+PLAIN_SWIPE_SQL = Path(swiping.__file__).parent / "sql" / "plain_swipe.sql"
+ON_POSTGRESQL = get_engine().dialect.name == "postgresql"
+
+# The tests of the function itself need PostgreSQL.
+postgresql = pytest.mark.skipif(
+    not ON_POSTGRESQL,
     reason="the one-round-trip path exists on PostgreSQL only (SQLite always takes the "
     "general path, which the rest of the suite covers)",
 )
@@ -56,12 +71,7 @@ def swipes(db: Session) -> set[tuple[int, int, str]]:
     return {(a, b, d) for a, b, d in rows}
 
 
-def post_swipe(client: TestClient, who: Person, target_id: int, decision: str) -> Any:
-    return client.post(
-        f"{API}/swipes", json={"target_id": target_id, "decision": decision}, headers=who.headers
-    )
-
-
+@postgresql
 @pytest.mark.parametrize("decision", ["like", "pass"])
 def test_a_first_swipe_is_stored_in_one_call(client, db, make_participant, decision):
     teacher, pro = make_participant("teacher"), make_participant("professional")
@@ -80,6 +90,7 @@ def test_a_first_swipe_is_stored_in_one_call(client, db, make_participant, decis
     assert pro.id not in [item["profile"]["id"] for item in feed["items"]]
 
 
+@postgresql
 def test_a_like_on_someone_who_passed_me_is_plain(client, db, make_participant):
     teacher, pro = make_participant("teacher"), make_participant("professional")
     assert post_swipe(client, pro, teacher.id, "pass").status_code == 201
@@ -88,110 +99,169 @@ def test_a_like_on_someone_who_passed_me_is_plain(client, db, make_participant):
     assert swipes(db) == {(pro.id, teacher.id, "pass"), (teacher.id, pro.id, "like")}
 
 
-Setup = Callable[[TestClient, Any, Any, Person, Person], tuple[Person, int]]
+@dataclass
+class World:
+    """What a case's setup may use."""
+
+    client: TestClient
+    make_participant: Any
+    make_staff: Any
+    monkeypatch: pytest.MonkeyPatch
 
 
-def _retry(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    assert post_swipe(client, me, other.id, "like").status_code == 201
+# A case: from a teacher and a professional who could swipe each other, the situation one
+# rule is about → (who swipes, whom); and what the general path answers.
+Setup = Callable[[World, Person, Person], tuple[Person, int]]
+
+
+def _retry(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    assert post_swipe(w.client, me, other.id, "like").status_code == 201
     return me, other.id
 
 
-def _reverse_like(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    assert post_swipe(client, other, me.id, "like").status_code == 201
+def _reverse_like(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    assert post_swipe(w.client, other, me.id, "like").status_code == 201
     return me, other.id
 
 
-def _self(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
+def _self(w: World, me: Person, other: Person) -> tuple[Person, int]:
     return me, me.id
 
 
-def _same_side(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    return me, make_participant("teacher").id
+def _same_side(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return me, w.make_participant("teacher").id
 
 
-def _unknown(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
+def _unknown(w: World, me: Person, other: Person) -> tuple[Person, int]:
     return me, other.id + 1000
 
 
-def _target_paused(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    response = client.patch(
+def _target_paused(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    response = w.client.patch(
         f"{API}/me/profile", json={"discoverable": False}, headers=other.headers
     )
     assert response.status_code == 200, response.text
     return me, other.id
 
 
-def _target_no_profile(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    return me, make_participant("professional", profile=False).id
+def _target_no_profile(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return me, w.make_participant("professional", profile=False).id
 
 
-def _my_profile_missing(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    return make_participant("teacher", profile=False), other.id
+def _target_incomplete(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return me, w.make_participant("professional", hours_per_month=None).id
 
 
-def _i_blocked(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    response = client.post(f"{API}/blocks", json={"user_id": other.id}, headers=me.headers)
-    assert response.status_code == 201, response.text
+def _my_profile_missing(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return w.make_participant("teacher", profile=False), other.id
+
+
+def _my_profile_incomplete(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return w.make_participant("teacher", hours_per_month=None), other.id
+
+
+def _i_blocked(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    block(w.client, me, other)
     return me, other.id
 
 
-def _they_blocked(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    response = client.post(f"{API}/blocks", json={"user_id": me.id}, headers=other.headers)
-    assert response.status_code == 201, response.text
+def _they_blocked(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    block(w.client, other, me)
     return me, other.id
 
 
-def _target_deleted(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    assert client.delete(f"{API}/me", headers=other.headers).status_code == 204
+def _target_deleted(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    assert w.client.delete(f"{API}/me", headers=other.headers).status_code == 204
     return me, other.id
 
 
-def _coordinator(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    return make_staff("coordinator", regions=["rotterdam"]), other.id
+def _i_am_deleted(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    assert w.client.delete(f"{API}/me", headers=me.headers).status_code == 204
+    return me, other.id
 
 
-def _coordinator_target(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    return me, make_staff("coordinator", regions=["rotterdam"]).id
+def _coordinator(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return w.make_staff("coordinator", regions=["rotterdam"]), other.id
 
 
-def _me_unverified(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    return make_participant("teacher", verified=False), other.id
+def _coordinator_target(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return me, w.make_staff("coordinator", regions=["rotterdam"]).id
 
 
-def _target_unverified(client, make_participant, make_staff, me, other):  # type: ignore[no-untyped-def]
-    return me, make_participant("professional", verified=False).id
+def _me_unverified(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return w.make_participant("teacher", verified=False), other.id
+
+
+def _target_unverified(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    return me, w.make_participant("professional", verified=False).id
+
+
+def _daily_likes_used(w: World, me: Person, other: Person) -> tuple[Person, int]:
+    w.monkeypatch.setenv("LIKES_PER_DAY", "1")
+    get_settings.cache_clear()
+    assert post_swipe(w.client, me, w.make_participant("professional").id).status_code == 201
+    return me, other.id
+
+
+# Every rule of `SWIPE_RULES` with the cases where it fails (and the general path's answer).
+CASES: dict[str, list[tuple[Setup, int]]] = {
+    "caller_may_swipe": [(_i_am_deleted, 401), (_coordinator, 403), (_me_unverified, 403)],
+    "not_a_retry": [(_retry, 200)],
+    "caller_complete": [(_my_profile_missing, 409), (_my_profile_incomplete, 409)],
+    "not_self": [(_self, 422)],
+    "target_participant": [(_unknown, 404), (_target_deleted, 404), (_coordinator_target, 404)],
+    "other_side": [(_same_side, 422)],
+    "target_complete": [(_target_no_profile, 404), (_target_incomplete, 404)],
+    "target_discoverable": [(_target_paused, 404)],
+    "target_verified": [(_target_unverified, 404)],
+    "not_blocked": [(_i_blocked, 404), (_they_blocked, 404)],
+    "within_daily_likes": [(_daily_likes_used, 429)],
+    "no_like_from_target": [(_reverse_like, 201)],  # the general path makes the match
+}
+RULE_MARKER = re.compile(r"--\s*rule:\s*(\w+)")
+
+
+def test_every_rule_of_the_general_path_has_a_case_here():
+    assert list(CASES) == [rule.name for rule in SWIPE_RULES]
+
+
+def test_the_database_function_checks_every_rule():
+    marked = set(RULE_MARKER.findall(PLAIN_SWIPE_SQL.read_text()))
+    assert marked == {rule.name for rule in SWIPE_RULES}
+
+
+@postgresql
+def test_the_migrated_function_is_the_current_definition(db):
+    """app/services/sql/plain_swipe.sql changed without a migration (or the other way round):
+    a new migration must create the function with the file's text."""
+    definition = text("SELECT pg_get_functiondef('plain_swipe'::regproc)")
+    db.rollback()
+    try:
+        migrated = db.scalar(definition)
+        db.connection().exec_driver_sql(PLAIN_SWIPE_SQL.read_text())
+        current = db.scalar(definition)
+    finally:
+        db.rollback()  # DDL is transactional in PostgreSQL: the database keeps its function
+    assert migrated == current
 
 
 @pytest.mark.parametrize(
     ("setup", "status"),
-    [
-        (_retry, 200),
-        (_reverse_like, 201),  # the general path makes the match
-        (_self, 422),
-        (_same_side, 422),
-        (_unknown, 404),
-        (_target_paused, 404),
-        (_target_no_profile, 404),
-        (_my_profile_missing, 409),
-        (_i_blocked, 404),
-        (_they_blocked, 404),
-        (_target_deleted, 404),
-        (_coordinator, 403),
-        (_coordinator_target, 404),
-        (_me_unverified, 403),
-        (_target_unverified, 404),
-    ],
+    [case for cases in CASES.values() for case in cases],
     ids=lambda value: value.__name__.strip("_") if callable(value) else str(value),
 )
 def test_everything_else_is_left_to_the_general_path(
-    client, db, make_participant, make_staff, setup: Setup, status: int
+    client, db, make_participant, make_staff, monkeypatch, setup: Setup, status: int
 ):
+    """On SQLite only the general path's half: each rule's case gets the answer CASES says."""
     me, other = make_participant("teacher"), make_participant("professional")
-    swiper, target_id = setup(client, make_participant, make_staff, me, other)
+    world = World(client, make_participant, make_staff, monkeypatch)
+    swiper, target_id = setup(world, me, other)
     before = swipes(db)
 
-    assert plain_swipe(swiper.id, target_id, "like") is False
-    assert swipes(db) == before  # wrote nothing
+    if ON_POSTGRESQL:
+        assert plain_swipe(swiper.id, target_id, "like") is False
+        assert swipes(db) == before  # wrote nothing
 
     response = post_swipe(client, swiper, target_id, "like")
     assert response.status_code == status, response.text
@@ -199,15 +269,7 @@ def test_everything_else_is_left_to_the_general_path(
         assert response.json()["match"] is not None
 
 
-def test_a_deleted_callers_token_writes_nothing(client, db, make_participant):
-    me, other = make_participant("teacher"), make_participant("professional")
-    assert client.delete(f"{API}/me", headers=me.headers).status_code == 204
-
-    assert plain_swipe(me.id, other.id, "pass") is False
-    assert swipes(db) == set()
-    assert post_swipe(client, me, other.id, "pass").status_code == 401
-
-
+@postgresql
 def test_the_daily_like_limit_is_left_to_the_general_path(
     client, db, make_participant, monkeypatch
 ):
@@ -224,6 +286,7 @@ def test_the_daily_like_limit_is_left_to_the_general_path(
     assert post_swipe(client, me, third.id, "like").status_code == 429
 
 
+@postgresql
 def test_undone_likes_still_count_against_the_daily_limit(
     client, db, make_participant, monkeypatch
 ):
@@ -240,6 +303,7 @@ def test_undone_likes_still_count_against_the_daily_limit(
     assert plain_swipe(me.id, other.id, "pass") is True
 
 
+@postgresql
 def test_both_paths_count_the_likes_they_make_alike(client, db, make_participant):
     """The day's count after likes stored by the function and by the general path."""
     me = make_participant("teacher")

@@ -75,10 +75,11 @@ def _haversine(
     point_lon: float,
 ) -> npt.NDArray[np.float64]:
     """The haversine term between one point and many (radians): distance grows with it."""
-    return (
+    term: npt.NDArray[np.float64] = (
         np.sin((lat - point_lat) / 2) ** 2
         + np.cos(point_lat) * cos_lat * np.sin((lon - point_lon) / 2) ** 2
     )
+    return term
 
 
 def _km(haversine: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:

@@ -30,6 +30,10 @@ from app.models.users import (
     User,
 )
 
+# Session events that keep the feature store fresh: registered with the models, so that no
+# session that can write a profile exists without them.
+from app.models import freshness  # noqa: E402,F401  isort: skip
+
 __all__ = [
     "StreamTicket",
     "StreamPresence",

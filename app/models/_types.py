@@ -1,6 +1,5 @@
 """Column helpers shared by the table models."""
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime
@@ -25,6 +24,3 @@ def created_at_field() -> Any:
 
 def json_field(default_factory: Any = list, *, nullable: bool = False) -> Any:
     return Field(default_factory=default_factory, sa_column=Column(JSON, nullable=nullable))
-
-
-Timestamp = datetime

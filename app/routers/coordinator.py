@@ -2,12 +2,13 @@
 optimal pairing suggestions, statistics and CSV exports. Admins see every region."""
 
 import csv
-import io
+import itertools
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from app import clock
 from app.db import SessionDep, end_transaction
@@ -20,8 +21,7 @@ from app.errors import (
     Invalid,
 )
 from app.models import Match, Profile, Role, User
-from app.pagination import PageDep, page_of
-from app.routers.trajectory import evaluations_view
+from app.pagination import MAX_ID, PageDep, page_of
 from app.schemas.common import Page, UtcDateTime, problem_responses
 from app.schemas.coordinator import (
     BlindMatchIn,
@@ -44,10 +44,9 @@ from app.schemas.users import UserPublic
 from app.security import Admin, Coordinator, hash_password_bounded
 from app.services import accounts, photos, visibility
 from app.services import coordinator as service
-from app.services import trajectory as trajectory_service
 from app.services.matches import confirmations, effective_status
 from app.services.profiles import missing_fields
-from app.services.trajectory import Progress
+from app.views import evaluations_view
 from app.vocabulary import get_vocabulary
 
 router = APIRouter(prefix="/coordinator", tags=["coordinator"])
@@ -90,12 +89,11 @@ def _participant_row(
 
 
 def _summary(
-    session: SessionDep, user_id: int, staff: User, scope: service.Scope
+    facts: service.MatchPage, user_id: int, staff: User, scope: service.Scope
 ) -> PartnerSummary:
     """A partner of a pair I follow: contact and email only if their own region is mine."""
-    user = session.get(User, user_id)
-    profile = session.get(Profile, user_id)
-    assert user is not None
+    user = facts.users[user_id]
+    profile = facts.profiles.get(user_id)
     sight = visibility.staff_sight(
         viewer=staff, regions=scope.regions, subject=user, profile=profile, follows_pair=True
     )
@@ -121,26 +119,24 @@ def _photo(sight: visibility.Sight, profile: Profile | None) -> Photo | None:
 
 
 def _match_row(
-    session: SessionDep,
-    match: Match,
-    viewer: User,
-    scope: service.Scope,
-    progress: Progress | None = None,
+    facts: service.MatchPage, match: Match, viewer: User, scope: service.Scope
 ) -> CoordinatorMatch:
+    """A match of my regions, from what `load_match_page` read for its page."""
+    assert match.id is not None
     now = clock.now()
-    progress = progress or trajectory_service.progress(session, match)
+    progress = facts.progress[match.id]
     current = effective_status(match, now)
     teacher_side = confirmations(match, match.teacher_id)
     return CoordinatorMatch(
         id=match.id or 0,
         status=current,
         origin=match.origin,
-        teacher=_summary(session, match.teacher_id, viewer, scope),
-        professional=_summary(session, match.professional_id, viewer, scope),
+        teacher=_summary(facts, match.teacher_id, viewer, scope),
+        professional=_summary(facts, match.professional_id, viewer, scope),
         created_at=clock.as_utc(match.created_at),
         trial_ends_at=clock.as_utc(match.trial_ends_at),
         trial_overdue=current == "trial" and clock.as_utc(match.trial_ends_at) <= now,
-        at_risk=service.is_at_risk(match, now),
+        at_risk=service.is_at_risk(match, progress, now),
         ends_at=clock.as_utc(match.ends_at),
         teacher_confirmed=teacher_side.mine,
         professional_confirmed=teacher_side.partner,
@@ -149,7 +145,9 @@ def _match_row(
         exit_reason=match.exit_reason,
         exit_note=match.exit_note,
         progress=ProgressOut.model_validate(progress, from_attributes=True),
-        evaluations=evaluations_view(session, match, viewer, is_partner=False),
+        evaluations=evaluations_view(
+            match, viewer, is_partner=False, filed=facts.evaluations[match.id]
+        ),
     )
 
 
@@ -197,7 +195,7 @@ def list_participants(
     responses=problem_responses(401, 403, 404),
 )
 def remove_participant_photo(
-    user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], staff: Coordinator, session: SessionDep
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], staff: Coordinator, session: SessionDep
 ) -> Response:
     scope = service.scope_of(session, staff)
     service.participant_in_scope(session, scope, user_id)
@@ -233,12 +231,9 @@ def list_matches(
         after_id=page.after_id(),
         limit=page.limit,
     )
-    progress = trajectory_service.progress_many(session, rows[: page.limit])
+    facts = service.load_match_page(session, rows[: page.limit])
     items, cursor = page_of(
-        rows,
-        page.limit,
-        lambda m: _match_row(session, m, staff, scope, progress.get(m.id or 0)),
-        lambda m: [m.id],
+        rows, page.limit, lambda m: _match_row(facts, m, staff, scope), lambda m: [m.id]
     )
     return Page[CoordinatorMatch](items=items, next_cursor=cursor)
 
@@ -253,7 +248,7 @@ def list_matches(
 def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
     scope = service.scope_of(session, staff)
     match = service.match_in_scope(session, scope, match_id)
-    return _match_row(session, match, staff, scope)
+    return _match_row(service.load_match_page(session, [match]), match, staff, scope)
 
 
 @router.post(
@@ -285,7 +280,7 @@ def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) ->
         teacher_id=body.teacher_id,
         professional_id=body.professional_id,
     )
-    return _match_row(session, match, staff, scope)
+    return _match_row(service.load_match_page(session, [match]), match, staff, scope)
 
 
 @router.post(
@@ -368,13 +363,40 @@ def _cell(value: object) -> object:
     return value
 
 
-def _csv(rows: list[list[object]], header: list[str], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
-    return Response(
-        buffer.getvalue(),
+class _Line:
+    """A file-like object that hands back what csv.writer wrote into it."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text = text
+
+
+def _csv(
+    header: list[str], batches: Iterator[list[list[object]]], filename: str
+) -> StreamingResponse:
+    """A CSV file sent as it is produced, one batch of rows at a time (never all in memory).
+
+    The first batch is read before the answer starts, so that a refusal (404 for a region
+    outside mine) is still an error answer, not a truncated file.
+    """
+    first = next(batches, [])
+    line = _Line()
+    writer = csv.writer(line)
+
+    def lines() -> Iterator[str]:
+        writer.writerow(header)
+        yield line.text
+        for batch in itertools.chain([first], batches):
+            chunk = []
+            for row in batch:
+                writer.writerow([_cell(value) for value in row])
+                chunk.append(line.text)
+            yield "".join(chunk)
+
+    return StreamingResponse(
+        lines(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -397,15 +419,6 @@ def export_participants(
     staff: Coordinator, session: SessionDep, region: RegionQuery = None
 ) -> Response:
     scope = service.scope_of(session, staff)
-    rows = service.list_participants(
-        session=session,
-        scope=scope,
-        region=region,
-        side=None,
-        status=None,
-        after_id=None,
-        limit=1_000_000,
-    )
     header = [
         "id",
         "name",
@@ -419,24 +432,28 @@ def export_participants(
         "discoverable",
         "manager_approval",
     ]
-    shown = [_participant_row(u, p, current, staff, scope) for u, p, current in rows]
-    data: list[list[object]] = [
-        [
-            r.id,
-            r.name,
-            r.email,
-            r.side,
-            r.region or "",
-            r.place or "",
-            r.organisation or "",
-            r.status,
-            r.complete,
-            r.discoverable,
-            r.manager_approval,
+
+    def rows(batch: list[tuple[User, Profile | None, str]]) -> list[list[object]]:
+        shown = [_participant_row(u, p, current, staff, scope) for u, p, current in batch]
+        return [
+            [
+                r.id,
+                r.name,
+                r.email,
+                r.side,
+                r.region or "",
+                r.place or "",
+                r.organisation or "",
+                r.status,
+                r.complete,
+                r.discoverable,
+                r.manager_approval,
+            ]
+            for r in shown
         ]
-        for r in shown
-    ]
-    return _csv(data, header, "participants.csv")
+
+    batches = service.participant_batches(session=session, scope=scope, region=region)
+    return _csv(header, map(rows, batches), "participants.csv")
 
 
 @router.get(
@@ -448,18 +465,6 @@ def export_participants(
 )
 def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery = None) -> Response:
     scope = service.scope_of(session, staff)
-    matches = service.list_matches(
-        session=session,
-        scope=scope,
-        region=region,
-        status=None,
-        origin=None,
-        at_risk=None,
-        after_id=None,
-        limit=1_000_000,
-    )
-    progress = trajectory_service.progress_many(session, matches)
-    rows = [_match_row(session, m, staff, scope, progress.get(m.id or 0)) for m in matches]
     header = [
         "id",
         "status",
@@ -476,26 +481,32 @@ def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery 
         "exit_reason",
         "at_risk",
     ]
-    data: list[list[object]] = [
-        [
-            r.id,
-            r.status,
-            r.origin,
-            r.teacher.id,
-            r.teacher.name,
-            r.professional.id,
-            r.professional.name,
-            r.created_at.isoformat(),
-            r.trial_ends_at.isoformat(),
-            r.ends_at.isoformat(),
-            r.ended_at.isoformat() if r.ended_at else "",
-            r.ended_by or "",
-            r.exit_reason or "",
-            r.at_risk,
+
+    def rows(batch: list[Match]) -> list[list[object]]:
+        facts = service.load_match_page(session, batch)
+        shown = [_match_row(facts, m, staff, scope) for m in batch]
+        return [
+            [
+                r.id,
+                r.status,
+                r.origin,
+                r.teacher.id,
+                r.teacher.name,
+                r.professional.id,
+                r.professional.name,
+                r.created_at.isoformat(),
+                r.trial_ends_at.isoformat(),
+                r.ends_at.isoformat(),
+                r.ended_at.isoformat() if r.ended_at else "",
+                r.ended_by or "",
+                r.exit_reason or "",
+                r.at_risk,
+            ]
+            for r in shown
         ]
-        for r in rows
-    ]
-    return _csv(data, header, "matches.csv")
+
+    batches = service.match_batches(session=session, scope=scope, region=region)
+    return _csv(header, map(rows, batches), "matches.csv")
 
 
 @admin_router.post(

@@ -2,32 +2,18 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Query
 
 from app.db import SessionDep
-from app.errors import MATCH_NOT_IN_TRIAL, MATCH_NOT_ONGOING, NotFound
-from app.models import Match
-from app.pagination import MAX_ID, PageDep, page_of
+from app.errors import MATCH_NOT_IN_TRIAL, MATCH_NOT_ONGOING
+from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.matches import ExitIn, MatchOut, MatchStatusLiteral
-from app.security import CurrentUser, Participant
+from app.security import CurrentUser, OwnedMatch, Participant
 from app.services import matches as match_service
-from app.services.views import match_view, match_views
+from app.views import match_view, match_views
 
 router = APIRouter(prefix="/matches", tags=["matches"])
-
-
-def owned_match(match_id: int, user: CurrentUser, session: SessionDep) -> Match:
-    """The match if I am one of its partners; 404 otherwise (never reveal that it exists)."""
-    if not 1 <= match_id <= MAX_ID:
-        raise NotFound()
-    match = session.get(Match, match_id)
-    if match is None or user.id is None or not match.involves(user.id):
-        raise NotFound()
-    return match
-
-
-OwnedMatch = Annotated[Match, Depends(owned_match)]
 
 
 @router.get(

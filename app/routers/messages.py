@@ -13,7 +13,6 @@ from app.db import SessionDep
 from app.errors import Invalid
 from app.models import Message
 from app.pagination import BY_ID, encode_cursor
-from app.routers.matches import OwnedMatch
 from app.schemas.common import problem_responses
 from app.schemas.messages import (
     MessageIn,
@@ -24,7 +23,7 @@ from app.schemas.messages import (
     UnreadMatch,
     UnreadOut,
 )
-from app.security import CurrentUser
+from app.security import CurrentUser, OwnedMatch
 from app.services import messages as service
 from app.services import visibility
 from app.services.time_events import emit_due_notifications

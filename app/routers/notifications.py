@@ -6,8 +6,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app import clock, i18n
 from app.db import SessionDep
-from app.errors import NotFound
-from app.pagination import MAX_ID, PageDep, page_of
+from app.pagination import MAX_ID, PageDep, id_in_range, page_of
 from app.schemas.common import problem_responses
 from app.schemas.notifications import NotificationPage, notification_out
 from app.security import CurrentUser
@@ -66,9 +65,9 @@ def list_notifications(
 )
 def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> Response:
     assert user.id is not None
-    if not 1 <= notification_id <= MAX_ID:
-        raise NotFound()
-    service.mark_read(session=session, user_id=user.id, notification_id=notification_id)
+    service.mark_read(
+        session=session, user_id=user.id, notification_id=id_in_range(notification_id)
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -15,6 +15,7 @@ from app.caching import (
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Profile, Role, User
+from app.pagination import id_in_range
 from app.schemas.common import problem_responses
 from app.schemas.profiles import ProfileCard
 from app.schemas.vocabulary import VocabularyOut
@@ -23,10 +24,6 @@ from app.services import visibility
 from app.vocabulary import get_vocabulary
 
 router = APIRouter()  # tags per route: one tag per operation
-
-# Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
-# database (PostgreSQL raises on an out-of-range parameter, SQLite overflows).
-MAX_ID = 2**31 - 1
 
 
 @router.get(
@@ -45,9 +42,7 @@ MAX_ID = 2**31 - 1
 def read_profile(
     user_id: int, viewer: CurrentUser, session: SessionDep, request: Request
 ) -> Response:
-    if not 1 <= user_id <= MAX_ID:
-        raise NotFound()
-    owner = session.get(User, user_id)
+    owner = session.get(User, id_in_range(user_id))
     if owner is None or owner.is_deleted or owner.role != Role.participant:
         raise NotFound()
     profile = session.get(Profile, user_id)

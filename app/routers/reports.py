@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app import clock
 from app.db import SessionDep
 from app.models import Profile, Report, User
-from app.pagination import MAX_ID, PageDep, page_of
+from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.coordinator import PartnerSummary
 from app.schemas.profiles import Contact
@@ -160,7 +160,7 @@ def resolve_report(
     report_id: int, staff: Coordinator, session: SessionDep, body: ResolveIn | None = None
 ) -> CoordinatorReport:
     scope = scope_of(session, staff)
-    report = service.report_in_scope(session, scope, report_id if report_id <= MAX_ID else 0)
+    report = service.report_in_scope(session, scope, report_id)
     report = service.resolve(
         session=session, report=report, by=staff, note=(body or ResolveIn()).note
     )

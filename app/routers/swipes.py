@@ -12,15 +12,14 @@ from app.errors import (
     PROFILE_INCOMPLETE,
     SWIPE_CONFLICT,
     SWIPE_HAS_MATCH,
-    NotFound,
 )
 from app.models import Block
-from app.pagination import MAX_ID
+from app.pagination import id_in_range
 from app.schemas.common import problem_responses
 from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
 from app.security import Bearer, Participant
 from app.services import swiping, visibility
-from app.services.views import match_view
+from app.views import match_view
 
 router = APIRouter(tags=["feed"])
 
@@ -88,9 +87,7 @@ def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
     responses=problem_responses(401, 403, 404, SWIPE_HAS_MATCH),
 )
 def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Response:
-    if not 1 <= target_id <= MAX_ID:
-        raise NotFound()
-    swiping.undo_swipe(session=session, user=user, target_id=target_id)
+    swiping.undo_swipe(session=session, user=user, target_id=id_in_range(target_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -127,7 +124,5 @@ def create_block(
     responses=problem_responses(401, 403, 404),
 )
 def delete_block(user_id: int, user: Participant, session: SessionDep) -> Response:
-    if not 1 <= user_id <= MAX_ID:
-        raise NotFound()
-    swiping.unblock(session=session, user=user, blocked_id=user_id)
+    swiping.unblock(session=session, user=user, blocked_id=id_in_range(user_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ everyone else gets 404.
 """
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, status
 from sqlmodel import Session
@@ -21,16 +21,14 @@ from app.errors import (
     Forbidden,
     NotFound,
 )
-from app.models import Evaluation, Match, Meeting, Plan, Role, User
-from app.pagination import BY_DATE, MAX_ID, PageDep, page_of
+from app.models import Match, Meeting, Plan, Role, User
+from app.pagination import BY_DATE, PageDep, id_in_range, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.trajectory import (
     EvaluationIn,
     EvaluationOut,
-    FinalAnswers,
     MeetingIn,
     MeetingOut,
-    MidtermAnswers,
     PlanIn,
     PlanOut,
     ProgressOut,
@@ -39,6 +37,7 @@ from app.security import CurrentUser
 from app.services import trajectory as service
 from app.services import visibility
 from app.services.coordinator import match_in_scope, scope_of
+from app.views import evaluation_out, evaluations_view
 
 router = APIRouter(prefix="/matches", tags=["trajectory"])
 
@@ -57,10 +56,8 @@ class Access:
 
 def match_access(match_id: int, user: CurrentUser, session: SessionDep) -> Access:
     """The match for one of its partners, or read-only for a coordinator of its region."""
-    if not 1 <= match_id <= MAX_ID or user.id is None:
-        raise NotFound()
-    match = session.get(Match, match_id)
-    if match is None:
+    match = session.get(Match, id_in_range(match_id))
+    if match is None or user.id is None:
         raise NotFound()
     if match.involves(user.id):
         return Access(match, user, is_partner=True)
@@ -224,33 +221,6 @@ def read_progress(access: ReadAccess, session: SessionDep) -> ProgressOut:
 # --- evaluations --------------------------------------------------------------------------------
 
 
-def _answers(evaluation: Evaluation) -> MidtermAnswers | FinalAnswers | None:
-    if not evaluation.answers:  # erased with the author's account
-        return None
-    model = MidtermAnswers if evaluation.kind == "midterm" else FinalAnswers
-    return model.model_validate(evaluation.answers)
-
-
-def _evaluation_out(
-    match: Match,
-    viewer: User,
-    author_id: int,
-    kind: Literal["midterm", "final"],
-    evaluation: Evaluation | None,
-    *,
-    show_answers: bool,
-) -> EvaluationOut:
-    return EvaluationOut(
-        kind=kind,
-        author_id=author_id,
-        author_side="teacher" if author_id == match.teacher_id else "professional",
-        mine=author_id == viewer.id,
-        filed=evaluation is not None,
-        created_at=clock.as_utc(evaluation.created_at) if evaluation else None,
-        answers=_answers(evaluation) if evaluation and show_answers else None,
-    )
-
-
 @router.post(
     "/{match_id}/evaluations",
     status_code=status.HTTP_201_CREATED,
@@ -270,7 +240,7 @@ def create_evaluation(
     evaluation = service.file_evaluation(
         session=session, match=access.match, by=access.viewer, body=body
     )
-    return _evaluation_out(
+    return evaluation_out(
         access.match,
         access.viewer,
         evaluation.author_id,
@@ -290,28 +260,6 @@ def create_evaluation(
     responses=problem_responses(401, 404),
 )
 def list_evaluations(access: ReadAccess, session: SessionDep) -> Page[EvaluationOut]:
-    items = evaluations_view(session, access.match, access.viewer, is_partner=access.is_partner)
+    filed = service.evaluations_of(session, access.match)
+    items = evaluations_view(access.match, access.viewer, is_partner=access.is_partner, filed=filed)
     return Page[EvaluationOut](items=items, next_cursor=None)
-
-
-def evaluations_view(
-    session: Session, match: Match, viewer: User, *, is_partner: bool
-) -> list[EvaluationOut]:
-    """Each partner's midterm and final: answers for their author and coordinators only."""
-    filed = {(e.author_id, e.kind): e for e in service.evaluations_of(session, match)}
-    authors = [match.teacher_id, match.professional_id]
-    if is_partner and viewer.id == match.professional_id:
-        authors.reverse()
-    kinds: tuple[Literal["midterm", "final"], ...] = ("midterm", "final")
-    return [
-        _evaluation_out(
-            match,
-            viewer,
-            author,
-            kind,
-            filed.get((author, kind)),
-            show_answers=not is_partner or author == viewer.id,
-        )
-        for author in authors
-        for kind in kinds
-    ]

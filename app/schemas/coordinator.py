@@ -5,6 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from app.pagination import MAX_ID
 from app.schemas.feed import Breakdown
 from app.schemas.matches import MatchStatusLiteral
 from app.schemas.profiles import Contact, Photo
@@ -73,8 +74,8 @@ class BlindMatchIn(BaseModel):
         json_schema_extra={"example": {"teacher_id": 12, "professional_id": 34}},
     )
 
-    teacher_id: int = Field(ge=1, le=2**31 - 1)
-    professional_id: int = Field(ge=1, le=2**31 - 1)
+    teacher_id: int = Field(ge=1, le=MAX_ID)
+    professional_id: int = Field(ge=1, le=MAX_ID)
 
 
 class SuggestionsIn(BaseModel):

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.pagination import MAX_ID
 from app.schemas.profiles import ProfileCard, codes_in
 
 MatchStatusLiteral = Literal["trial", "active", "completed", "ended"]
@@ -47,7 +48,7 @@ class SwipeIn(BaseModel):
         extra="forbid", json_schema_extra={"example": {"target_id": 42, "decision": "like"}}
     )
 
-    target_id: int = Field(ge=1, le=2**31 - 1)
+    target_id: int = Field(ge=1, le=MAX_ID)
     decision: Literal["like", "pass"]
 
 
@@ -60,7 +61,7 @@ class SwipeOut(BaseModel):
 class BlockIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"example": {"user_id": 42}})
 
-    user_id: int = Field(ge=1, le=2**31 - 1)
+    user_id: int = Field(ge=1, le=MAX_ID)
 
 
 class BlockOut(BaseModel):

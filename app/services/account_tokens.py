@@ -27,11 +27,10 @@ from app.errors import (
     Invalid,
 )
 from app.mail import links
-from app.models import AccountToken, Profile, TokenPurpose, User
+from app.models import AccountToken, TokenPurpose, User
 from app.security import hash_password_in_thread
 from app.services import credentials, sessions
 from app.services.accounts import find_by_email, normalise_email
-from app.services.feature_store import bump_version
 from app.services.outbox import enqueue_mail
 
 
@@ -136,13 +135,9 @@ def _mark_verified(session: Session, user: User) -> None:
     """The address is proven: from now on the participant takes part in matching."""
     if user.email_verified_at is not None:
         return
+    # The profile (if any) is re-ranked: app/models/freshness.py stamps it when this flushes.
     user.email_verified_at = clock.now()
     session.add(user)
-    profile = session.get(Profile, user.id)
-    if profile is not None:  # the feature store re-reads profiles by updated_at
-        profile.updated_at = clock.now()
-        session.add(profile)
-        bump_version(session, profile.side)
 
 
 def verify_email(*, session: Session, token: str) -> str:

@@ -35,7 +35,6 @@ from app.schemas.users import RegisterIn, TokenOut
 from app.security import verify_password_bounded
 from app.services import events, messages, outbox, photos, push, reports, sessions, trajectory
 from app.services import matches as match_service
-from app.services.feature_store import bump_version
 from app.services.mail_preferences import mail_choices
 
 
@@ -269,7 +268,7 @@ def _profile_export(profile: Profile) -> dict[str, Any]:
 
 def export_data(*, session: Session, user: User) -> dict[str, Any]:
     """Everything stored about me, and nothing personal about anyone else."""
-    from app.services.views import match_views
+    from app.views import match_views
 
     assert user.id is not None
     profile = session.get(Profile, user.id)
@@ -380,9 +379,7 @@ def erase_account(*, session: Session, user: User) -> None:
     photo_key = session.scalar(
         select(col(Profile.photo_key)).where(col(Profile.user_id) == user.id)
     )
-    if session.execute(delete(Profile).where(col(Profile.user_id) == user.id)).rowcount:  # type: ignore[attr-defined]
-        assert user.side is not None
-        bump_version(session, user.side, deletion=True)
+    session.execute(delete(Profile).where(col(Profile.user_id) == user.id))
     session.execute(
         delete(Swipe).where(or_(col(Swipe.swiper_id) == user.id, col(Swipe.target_id) == user.id))
     )

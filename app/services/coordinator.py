@@ -7,11 +7,11 @@ answers 404, exactly like something that does not exist.
 
 import statistics
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import object_session
 from sqlmodel import Session, col
 
 from app import clock
@@ -35,7 +35,7 @@ from app.models import (
     Swipe,
     User,
 )
-from app.pagination import MAX_ID
+from app.pagination import id_in_range
 from app.services import matches as match_service
 from app.services import trajectory
 from app.services.feature_store import participant_from, rankable
@@ -148,9 +148,7 @@ def pairs_in_regions(regions: frozenset[str] | None) -> ColumnElement[bool] | No
 
 
 def match_in_scope(session: Session, scope: Scope, match_id: int) -> Match:
-    if not 0 < match_id <= MAX_ID:
-        raise NotFound()
-    match = session.get(Match, match_id)
+    match = session.get(Match, id_in_range(match_id))
     if match is None:
         raise NotFound()
     clause = pairs_in_regions(scope.regions)
@@ -161,13 +159,59 @@ def match_in_scope(session: Session, scope: Scope, match_id: int) -> Match:
     return match
 
 
-def is_at_risk(match: Match, now: datetime) -> bool:
+def is_at_risk(match: Match, progress: trajectory.Progress, now: datetime) -> bool:
     """Trial overdue, or an ongoing pair whose hours lag the plan's pace."""
     status = match_service.effective_status(match, now)
     if status == MatchStatus.trial and clock.as_utc(match.trial_ends_at) <= now:
         return True
-    session = object_session(match)  # the one the match was loaded with
-    return isinstance(session, Session) and trajectory.is_behind(session, match, now)
+    return trajectory.is_behind(match, progress, now)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPage:
+    """What coordinators' rows of some matches show, read for all of them at once: five
+    statements for a page, however many rows it has."""
+
+    users: dict[int, User]
+    profiles: dict[int, Profile]
+    progress: dict[int, trajectory.Progress]
+    evaluations: dict[int, list[Evaluation]]
+
+    def at_risk(self, match: Match, now: datetime) -> bool:
+        assert match.id is not None
+        return is_at_risk(match, self.progress[match.id], now)
+
+
+def load_match_page(session: Session, matches: Sequence[Match]) -> MatchPage:
+    """Both partners (users and profiles), progress and evaluations of these matches."""
+    partner_ids = sorted({uid for m in matches for uid in (m.teacher_id, m.professional_id)})
+    match_ids = [m.id for m in matches if m.id is not None]
+    users: dict[int, User] = {}
+    profiles: dict[int, Profile] = {}
+    evaluations: dict[int, list[Evaluation]] = {match_id: [] for match_id in match_ids}
+    if partner_ids:
+        users = {
+            u.id: u
+            for u in session.scalars(select(User).where(col(User.id).in_(partner_ids)))
+            if u.id is not None
+        }
+        profiles = {
+            p.user_id: p
+            for p in session.scalars(select(Profile).where(col(Profile.user_id).in_(partner_ids)))
+        }
+    if match_ids:
+        for evaluation in session.scalars(
+            select(Evaluation)
+            .where(col(Evaluation.match_id).in_(match_ids))
+            .order_by(col(Evaluation.id))
+        ):
+            evaluations[evaluation.match_id].append(evaluation)
+    return MatchPage(
+        users=users,
+        profiles=profiles,
+        progress=trajectory.progress_many(session, matches),
+        evaluations=evaluations,
+    )
 
 
 def list_matches(
@@ -198,12 +242,14 @@ def list_matches(
         return list(session.scalars(query.limit(limit + 1)))
     if at_risk:  # only ongoing pairs can be at risk
         query = query.where(match_service.ongoing_clause(now))
-    # Being behind depends on logged hours and the plan: filter in batches until the page is full.
+    # Being behind depends on logged hours and the plan: filter in batches until the page is
+    # full (each batch's progress in two statements).
     out: list[Match] = []
     offset, batch = 0, max(limit * 4, 100)
     while len(out) <= limit:
         rows = list(session.scalars(query.offset(offset).limit(batch)))
-        out += [m for m in rows if is_at_risk(m, now) == at_risk]
+        progress = trajectory.progress_many(session, rows)
+        out += [m for m in rows if is_at_risk(m, progress[m.id or 0], now) == at_risk]
         if len(rows) < batch:
             break
         offset += batch
@@ -466,3 +512,53 @@ def _trajectory_figures(session: Session, matches: list[Match], now: datetime) -
         "outcomes_reached": dict(sorted(reached.items())),
         "will_continue": dict(sorted(continuing.items())),
     }
+
+
+# --- exports: everything of my regions, read and written in batches -----------------------
+
+EXPORT_BATCH = 500
+
+
+def match_batches(
+    *, session: Session, scope: Scope, region: str | None, size: int = EXPORT_BATCH
+) -> Iterator[list[Match]]:
+    """Every match of my regions (or one), newest first, `size` at a time. The region is
+    checked (404) when the first batch is read."""
+    after_id: int | None = None
+    while True:
+        rows = list_matches(
+            session=session,
+            scope=scope,
+            region=region,
+            status=None,
+            origin=None,
+            at_risk=None,
+            after_id=after_id,
+            limit=size,
+        )
+        yield rows[:size]
+        if len(rows) <= size:
+            return
+        after_id = rows[size - 1].id
+
+
+def participant_batches(
+    *, session: Session, scope: Scope, region: str | None, size: int = EXPORT_BATCH
+) -> Iterator[list[tuple[User, Profile | None, str]]]:
+    """Every participant of my regions (or one) with their status, by id, `size` at a time.
+    The region is checked (404) when the first batch is read."""
+    after_id: int | None = None
+    while True:
+        rows = list_participants(
+            session=session,
+            scope=scope,
+            region=region,
+            side=None,
+            status=None,
+            after_id=after_id,
+            limit=size,
+        )
+        yield rows[:size]
+        if len(rows) <= size:
+            return
+        after_id = rows[size - 1][0].id

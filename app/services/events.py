@@ -33,12 +33,12 @@ from typing import Any, Literal
 import orjson
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col
 
 from app import clock
 from app.config import get_settings
+from app.db import conflict_insert
 from app.models import Event, EventSequence, StreamPresence, StreamTicket
 
 log = logging.getLogger("jobtinder.events")
@@ -94,7 +94,7 @@ def emit(session: Session, *, user_id: int, type: str, data: dict[str, Any]) -> 
         seq = None
     else:
         seq = session.scalar(
-            sqlite.insert(EventSequence)
+            conflict_insert(session, EventSequence)
             .values(user_id=user_id, last_seq=1)
             .on_conflict_do_update(
                 index_elements=["user_id"],
@@ -255,12 +255,11 @@ def write_presence(session: Session, *, node: str, present: set[int], gone: set[
             )
         )
     if present:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         rows = [
             {"user_id": uid, "node": node, "expires_at": now + PRESENCE_TTL}
             for uid in sorted(present)
         ]
-        statement = dialect.insert(StreamPresence).values(rows)
+        statement = conflict_insert(session, StreamPresence).values(rows)
         session.execute(
             statement.on_conflict_do_update(
                 index_elements=["user_id", "node"],

@@ -4,7 +4,8 @@ Building features for 50 000 profiles takes about a second, so each API process 
 ready and brings them up to date at the start of every feed request:
 
 1. one primary-key read of the side's `feature_versions` row, which every profile change bumps
-   in its own transaction (`bump_version`);
+   in its own transaction (app/models/freshness.py: session events, so no writer can forget
+   it, nor the profile's `updated_at`);
 2. unchanged → use the arrays as they are;
 3. changed → re-read only profiles updated since the last watermark (minus a safety margin for
    transactions that committed late), and overwrite, add or deactivate their rows;
@@ -19,7 +20,7 @@ nothing that the database does not say, only a faster shape of it. The feed also
 few profiles on the page it returns.
 
 Only verified participants are ranked: verifying an address touches the profile's
-`updated_at` and bumps the version like any profile change (app/services/account_tokens.py).
+`updated_at` and bumps the version like any profile change (the same session events).
 """
 
 import logging
@@ -31,13 +32,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col
 
 from app import clock
-from app.db import session_scope
+from app.db import conflict_insert, session_scope
 from app.matching.congestion import ordering_price
 from app.matching.features import Participant, Pool, build_pool
 from app.models import CongestionPrice, FeatureVersion, Profile, User
@@ -254,29 +253,12 @@ def _load_prices(session: Session, side: str, features: SideFeatures) -> None:
 
 def bump_prices(session: Session, side: str) -> None:
     """Record, in the caller's transaction, that the side's congestion prices were stored."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(FeatureVersion).values(side=side, version=0, deletions=0, prices=1)
+    statement = conflict_insert(session, FeatureVersion).values(
+        side=side, version=0, deletions=0, prices=1
+    )
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["side"], set_={"prices": col(FeatureVersion.prices) + 1}
-        )
-    )
-
-
-def bump_version(session: Session, side: str, *, deletion: bool = False) -> None:
-    """Record, in the caller's transaction, that a profile of this side changed."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    deleted = 1 if deletion else 0
-    statement = insert(FeatureVersion).values(side=side, version=1, deletions=deleted)
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["side"],
-            set_={
-                "version": col(FeatureVersion.version) + 1,
-                "deletions": col(FeatureVersion.deletions) + deleted,
-            },
         )
     )
 

@@ -312,7 +312,7 @@ class _Sql:
 
 @cache
 def _compiled() -> tuple[_Sql, _Sql]:
-    dialect = psycopg_dialect.dialect()
+    dialect = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
     # The caller and everyone excluded in one statement: the exclusions as an array column.
     excluded = _EXCLUDED.subquery("excluded")
     viewer = _VIEWER.add_columns(

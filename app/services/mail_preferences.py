@@ -7,9 +7,9 @@ default below. Every notification type that can mail has a mail template of the 
 from collections.abc import Mapping
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
+from app.db import conflict_insert
 from app.models import NotificationSetting, User
 from app.schemas.notifications import NotificationSettingsIn, NotificationSettingsOut
 
@@ -64,9 +64,8 @@ def set_mail_choices(session: Session, user_id: int, choices: Mapping[str, bool]
         raise ValueError(f"unknown notification type(s): {', '.join(sorted(unknown))}")
     if not choices:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = [{"user_id": user_id, "type": t, "mail": bool(on)} for t, on in choices.items()]
-    statement = dialect.insert(NotificationSetting).values(rows)
+    statement = conflict_insert(session, NotificationSetting).values(rows)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["user_id", "type"], set_={"mail": statement.excluded.mail}

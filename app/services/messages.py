@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, delete, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app import clock, ratelimit
 from app.config import get_settings
+from app.db import conflict_insert
 from app.errors import CLIENT_ID_REUSED, CONVERSATION_CLOSED, MESSAGE_RATE_LIMIT, Conflict, NotFound
 from app.models import Block, Event, Match, MatchRead, Message, Role, User
 from app.services import events, visibility
@@ -76,9 +76,8 @@ def send_message(
         raise NotFound()
     if access is not Conversation.write:
         raise Conflict(CONVERSATION_CLOSED)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     inserted = session.execute(
-        dialect.insert(Message)
+        conflict_insert(session, Message)
         .values(
             match_id=match_id,
             sender_id=sender_id,
@@ -180,8 +179,7 @@ def mark_read(*, session: Session, match: Match, reader: User, up_to_id: int) ->
         )
     )
     if newest is not None:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(MatchRead).values(
+        statement = conflict_insert(session, MatchRead).values(
             match_id=match_id, user_id=reader_id, last_read_id=newest
         )
         stored = col(MatchRead.last_read_id)

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app import clock
+from app.db import conflict_insert
 from app.errors import NotFound
 from app.i18n import LANGUAGES
 from app.models import Notification
@@ -132,7 +132,6 @@ def notify_once(session: Session, due: Sequence[Due]) -> int:
         return 0
     for d in due:
         _check(d.type_, d.data)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = clock.now()
     rows = [
         {
@@ -144,7 +143,7 @@ def notify_once(session: Session, due: Sequence[Due]) -> int:
         }
         for d in due
     ]
-    statement = dialect.insert(Notification).values(rows)
+    statement = conflict_insert(session, Notification).values(rows)
     stored = list(
         session.scalars(
             statement.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(Notification)

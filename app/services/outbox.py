@@ -30,12 +30,11 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app import clock
 from app.config import Settings, get_settings
-from app.db import new_session
+from app.db import conflict_insert, new_session
 from app.errors import UNSUBSCRIBE_UNKNOWN, UNSUBSCRIBE_USED, Gone, NotFound
 from app.mail import links
 from app.mail.render import build_message, check_context, render
@@ -319,8 +318,7 @@ def _take_digest_slot(session: Session, mail: OutboxMail, now: datetime) -> bool
     """Today's slot for this user and type: ours if we insert it or already hold it."""
     assert mail.user_id is not None and mail.kind is not None and mail.id is not None
     day = now.date().isoformat()
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(MailDigestSlot).values(
+    statement = conflict_insert(session, MailDigestSlot).values(
         user_id=mail.user_id, kind=mail.kind, day=day, mail_id=mail.id
     )
     session.execute(statement.on_conflict_do_nothing(index_elements=["user_id", "kind", "day"]))

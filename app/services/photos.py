@@ -36,7 +36,6 @@ from app.db import lock_users
 from app.errors import PHOTO_REFUSED, Invalid
 from app.models import Profile, User
 from app.services import images
-from app.services.feature_store import bump_version
 from app.services.notifications import notify
 from app.services.storage import get_storage
 
@@ -162,12 +161,10 @@ def set_photo(*, session: Session, user: User, data: bytes) -> Profile:
     profile = session.get(Profile, user_id)
     if profile is None:
         profile = Profile(user_id=user_id, side=side)
-        bump_version(session, side)
     previous = profile.photo_key
     profile.photo_key = key
     profile.photo_width = processed.width
     profile.photo_height = processed.height
-    profile.updated_at = clock.now()
     session.add(profile)
     session.commit()
     session.refresh(profile)
@@ -185,7 +182,6 @@ def remove_photo(*, session: Session, user_id: int) -> bool:
         return False
     key = profile.photo_key
     profile.photo_key = profile.photo_width = profile.photo_height = None
-    profile.updated_at = clock.now()
     session.add(profile)
     session.commit()
     discard(session, key)
@@ -201,7 +197,6 @@ def remove_by_coordinator(*, session: Session, user_id: int) -> bool:
         return False
     key = profile.photo_key
     profile.photo_key = profile.photo_width = profile.photo_height = None
-    profile.updated_at = clock.now()
     session.add(profile)
     notify(session=session, user_id=user_id, type_=PHOTO_REMOVED, data={"by": "coordinator"})
     session.commit()

@@ -23,7 +23,6 @@ from app.schemas.profiles import (
     Weights,
 )
 from app.security import check_participant
-from app.services.feature_store import bump_version
 from app.services.photos import photo_fields
 from app.vocabulary import get_vocabulary
 
@@ -57,7 +56,6 @@ def _apply(profile: Profile, data: dict[str, object], *, side: str) -> None:
     profile.sqlmodel_update(data)
     profile.region = get_vocabulary().places[profile.place].region if profile.place else None
     profile.complete = not missing_fields(profile)
-    profile.updated_at = clock.now()
 
 
 def _body_data(body: ProfileFields, *, replace: bool) -> dict[str, object]:
@@ -116,7 +114,6 @@ def put_profile(*, session: Session, user: User, body: ProfilePut) -> Profile:
     profile = _lock_own_profile(session, user) or Profile(user_id=user.id, side=user.side)
     _apply(profile, _body_data(body, replace=True), side=user.side)
     session.add(profile)
-    bump_version(session, user.side)
     session.commit()
     return _reread(session, profile)
 
@@ -127,7 +124,6 @@ def patch_profile(*, session: Session, user: User, body: ProfilePatch) -> Profil
     profile = _lock_own_profile(session, user) or Profile(user_id=user.id, side=user.side)
     _apply(profile, _body_data(body, replace=False), side=user.side)
     session.add(profile)
-    bump_version(session, user.side)
     session.commit()
     return _reread(session, profile)
 

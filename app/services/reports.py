@@ -16,7 +16,7 @@ from app import clock, ratelimit
 from app.config import get_settings
 from app.errors import REPORT_RATE_LIMIT, REPORT_RESOLVED, Conflict, Invalid, NotFound
 from app.models import Block, Match, Message, Profile, Report, ReportStatus, Role, User
-from app.pagination import MAX_ID
+from app.pagination import id_in_range
 from app.schemas.reports import ReportIn
 from app.services import swiping, visibility
 from app.services.coordinator import Scope
@@ -135,7 +135,7 @@ def list_reports(
 
 def report_in_scope(session: Session, scope: Scope, report_id: int) -> Report:
     """A report of my regions; 404 for anything else."""
-    report = session.get(Report, report_id) if 0 < report_id <= MAX_ID else None
+    report = session.get(Report, id_in_range(report_id))
     if report is None or not scope.allows(report.region):
         raise NotFound()
     return report

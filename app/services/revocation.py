@@ -21,13 +21,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from app import clock
 from app.config import get_settings
-from app.db import session_scope
+from app.db import conflict_insert, session_scope
 from app.models import LoginSession, RevocationVersion
 
 VERSION_ROW = "sessions"
@@ -91,9 +89,7 @@ def _recently_revoked(session: Session) -> list[str]:
 
 def bump_version(session: Session) -> None:
     """Record, in the caller's transaction, that sessions were revoked."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(RevocationVersion).values(name=VERSION_ROW, version=1)
+    statement = conflict_insert(session, RevocationVersion).values(name=VERSION_ROW, version=1)
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["name"], set_={"version": col(RevocationVersion.version) + 1}

@@ -7,6 +7,7 @@ the match. The unique constraints on swipes and on the pair's match are the back
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -40,10 +41,12 @@ from app.errors import (
     PROFILE_INCOMPLETE,
     SWIPE_CONFLICT,
     SWIPE_HAS_MATCH,
+    AppError,
     Conflict,
     Invalid,
     NotFound,
     TooManyRequests,
+    Unauthorized,
 )
 from app.models import (
     Block,
@@ -97,61 +100,178 @@ class _PairState:
     ongoing: tuple[int, int]  # (mine, theirs) ongoing matches
 
 
+@dataclass(frozen=True, slots=True)
+class _Swipe:
+    """A swipe request with what its rules decide on (read after both users are locked)."""
+
+    user_id: int
+    target_id: int
+    decision: str
+    now: datetime
+    me: _Party | None
+    target: _Party | None
+    state: _PairState
+
+
+# What the general path answers when a rule does not hold: raises, or stores and decides more.
+Answer = Callable[[Session, _Swipe], SwipeOutcome]
+
+
+@dataclass(frozen=True, slots=True)
+class SwipeRule:
+    """One condition of a plain swipe: one that is stored as a 201 with nothing else to decide.
+
+    The rules exist twice, here and in the database function `plain_swipe`
+    (app/services/sql/plain_swipe.sql, each condition marked `-- rule: <name>`), and
+    tests/test_plain_swipe.py holds a case for every rule: a rule added to one path only
+    fails a test.
+    """
+
+    name: str
+    holds: Callable[[_Swipe], bool]
+    otherwise: Answer
+
+
+def _refuse(error: Callable[[], AppError]) -> Answer:
+    def answer(_session: Session, _swipe: _Swipe) -> SwipeOutcome:
+        raise error()
+
+    return answer
+
+
+def _caller_may_swipe(s: _Swipe) -> bool:
+    me = s.me
+    return (
+        me is not None
+        and me.deleted_at is None
+        and me.role == Role.participant
+        and me.email_verified_at is not None
+    )
+
+
+def _refuse_caller(_session: Session, s: _Swipe) -> SwipeOutcome:
+    me = s.me
+    check_participant(
+        role=me.role if me else None,
+        deleted_at=me.deleted_at if me else None,
+        email_verified_at=me.email_verified_at if me else None,
+    )
+    raise AssertionError("check_participant refuses whom _caller_may_swipe refuses")
+
+
+def _target_is_participant(s: _Swipe) -> bool:
+    target = s.target
+    return target is not None and target.deleted_at is None and target.role == Role.participant
+
+
+def _target(s: _Swipe) -> _Party:
+    assert s.target is not None  # the rules before this one saw it
+    return s.target
+
+
+def _other_side(s: _Swipe) -> bool:
+    return s.me is not None and _target(s).side != s.me.side
+
+
+def _not_self() -> AppError:
+    return Invalid("You cannot swipe yourself.", loc=["body", "target_id"])
+
+
+def _same_side() -> AppError:
+    return Invalid("You can only swipe participants of the other side.", loc=["body", "target_id"])
+
+
+def _retry(session: Session, s: _Swipe) -> SwipeOutcome:
+    return _repeat(session, s.state, s.decision)
+
+
+def _over_daily_likes(_session: Session, s: _Swipe) -> SwipeOutcome:
+    day_start = s.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    seconds = int((day_start + timedelta(days=1) - s.now).total_seconds()) + 1
+    raise TooManyRequests(seconds, DAILY_LIKE_LIMIT)
+
+
+def _store_and_match(session: Session, s: _Swipe) -> SwipeOutcome:
+    return _store(session, s, may_match=True)
+
+
+# In the order the general path checks them (which decides the answer when several fail).
+SWIPE_RULES: tuple[SwipeRule, ...] = (
+    # A participant who may take part in matching (401 erased or gone, 403 staff/unverified).
+    SwipeRule("caller_may_swipe", _caller_may_swipe, _refuse_caller),
+    # No earlier swipe on the target: else a retry (200) or a conflicting decision (409).
+    SwipeRule("not_a_retry", lambda s: s.state.mine is None, _retry),
+    SwipeRule(
+        "caller_complete",
+        lambda s: bool(s.me and s.me.complete),
+        _refuse(lambda: Conflict(PROFILE_INCOMPLETE)),
+    ),
+    SwipeRule("not_self", lambda s: s.target_id != s.user_id, _refuse(_not_self)),
+    SwipeRule("target_participant", _target_is_participant, _refuse(NotFound)),
+    SwipeRule("other_side", _other_side, _refuse(_same_side)),
+    SwipeRule("target_complete", lambda s: bool(_target(s).complete), _refuse(NotFound)),
+    SwipeRule("target_discoverable", lambda s: bool(_target(s).discoverable), _refuse(NotFound)),
+    # Unverified participants take no part in matching yet.
+    SwipeRule(
+        "target_verified", lambda s: _target(s).email_verified_at is not None, _refuse(NotFound)
+    ),
+    SwipeRule("not_blocked", lambda s: not _target(s).blocked, _refuse(NotFound)),
+    # At most LIKES_PER_DAY likes made per UTC day, undone ones included (`DailyLikes`).
+    SwipeRule(
+        "within_daily_likes",
+        lambda s: s.decision != "like" or s.state.likes_today < get_settings().likes_per_day,
+        _over_daily_likes,
+    ),
+    # A like on someone who liked me may start a match: more to decide than "allowed".
+    SwipeRule(
+        "no_like_from_target",
+        lambda s: s.decision != "like" or s.state.theirs != "like",
+        _store_and_match,
+    ),
+)
+
+
 def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> SwipeOutcome:
     """Record a like or pass; a like on someone who liked me starts a match (if both have room).
 
     Four round trips on PostgreSQL for a new swipe: lock both users; read both users, their
     profiles, any block between them and the pair's state (one statement, so one snapshot,
     taken after the locks); insert; commit. Who may swipe (401/403) is decided here on the
-    caller's row as read under the lock.
+    caller's row as read under the lock, by the first of `SWIPE_RULES`.
     """
     now = clock.now()
     parties, state = _lock_and_read(session, user_id, target_id, now)
-    me = parties.get(user_id)
-    check_participant(
-        role=me.role if me else None,
-        deleted_at=me.deleted_at if me else None,
-        email_verified_at=me.email_verified_at if me else None,
+    if state is None:  # neither user exists: the caller is gone
+        raise Unauthorized()
+    request = _Swipe(
+        user_id, target_id, decision, now, parties.get(user_id), parties.get(target_id), state
     )
-    assert me is not None and state is not None
-    if state.mine is not None:  # a retry (or a concurrent retry that got here first)
-        return _repeat(session, state, decision)
-    if not me.complete:
-        raise Conflict(PROFILE_INCOMPLETE)
-    if target_id == user_id:
-        raise Invalid("You cannot swipe yourself.", loc=["body", "target_id"])
-    target = parties.get(target_id)
-    if target is None or target.deleted_at is not None or target.role != Role.participant:
-        raise NotFound()
-    if target.side == me.side:
-        raise Invalid(
-            "You can only swipe participants of the other side.", loc=["body", "target_id"]
-        )
-    if (
-        not target.complete
-        or not target.discoverable
-        or target.blocked
-        or target.email_verified_at is None  # unverified: not part of matching yet
-    ):
-        raise NotFound()
-    if decision == "like":
-        _check_daily_likes(state.likes_today, now)
+    for rule in SWIPE_RULES:
+        if not rule.holds(request):
+            return rule.otherwise(session, request)
+    return _store(session, request, may_match=False)
+
+
+def _store(session: Session, s: _Swipe, *, may_match: bool) -> SwipeOutcome:
+    """Insert the swipe; `may_match`: the target liked me, so a match starts if both have room
+    and the pair was never matched."""
     match = None
     try:
         session.connection().execute(
-            _INSERT_SWIPE, {"me": user_id, "target": target_id, "decision": decision, "now": now}
+            _INSERT_SWIPE,
+            {"me": s.user_id, "target": s.target_id, "decision": s.decision, "now": s.now},
         )
-        if decision == "like" and state.theirs == "like" and state.match_id is None:
+        if may_match and s.state.match_id is None:
             limit = get_settings().max_ongoing_matches
-            if max(state.ongoing) < limit:  # otherwise the like stays a like
-                match = _create_mutual_match(session, user_id, target_id)
+            if max(s.state.ongoing) < limit:  # otherwise the like stays a like
+                match = _create_mutual_match(session, s.user_id, s.target_id)
         session.commit()
     except IntegrityError:  # a unique constraint caught a race the lock did not cover
         session.rollback()
-        _, state = _lock_and_read(session, user_id, target_id, clock.now())
+        _, state = _lock_and_read(session, s.user_id, s.target_id, clock.now())
         if state is None or state.mine is None:
             raise
-        return _repeat(session, state, decision)
+        return _repeat(session, state, s.decision)
     return SwipeOutcome(created=True, match=match)
 
 
@@ -159,9 +279,9 @@ def swipe(*, session: Session, user_id: int, target_id: int, decision: str) -> S
 #
 # Most swipes are a first like or pass on a discoverable participant of the other side that
 # does not complete a match. `try_plain_swipe` records exactly those, on the event loop, with
-# one call of the database function `plain_swipe` (migrations 0006, 0007, 0009): it locks
-# both users like `swipe` does, then inserts only when every rule that `swipe` checks is
-# satisfied and the swipe cannot start a match (no like from the target). Anything else —
+# one call of the database function `plain_swipe` (its current definition:
+# app/services/sql/plain_swipe.sql): it locks both users like `swipe` does, then inserts only
+# when every one of `SWIPE_RULES` holds. Anything else —
 # a retry, a refusal, a like that may start a match, SQLite — writes nothing there and is
 # left to `swipe`, which stays the one place that decides what such a request answers.
 
@@ -322,15 +442,6 @@ def _lock_and_read(
         ongoing=(int(row[12] or 0), int(row[13] or 0)),
     )
     return parties, state
-
-
-def _check_daily_likes(likes_today: int, now: datetime) -> None:
-    """At most LIKES_PER_DAY likes made per UTC day, undone ones included (`DailyLikes`,
-    read under the user's lock)."""
-    if likes_today >= get_settings().likes_per_day:
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        seconds = int((day_start + timedelta(days=1) - now).total_seconds()) + 1
-        raise TooManyRequests(seconds, DAILY_LIKE_LIMIT)
 
 
 def _create_mutual_match(session: Session, user_id: int, target_id: int) -> Match:

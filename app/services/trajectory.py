@@ -50,6 +50,11 @@ def default_plan(session: Session, match: Match, *, unseen: frozenset[int] = fro
     professional = (
         None if match.professional_id in unseen else session.get(Profile, match.professional_id)
     )
+    return _plan_for(match, teacher, professional)
+
+
+def _plan_for(match: Match, teacher: Profile | None, professional: Profile | None) -> Plan:
+    """The default plan of a match with these partners' profiles (None: no goals)."""
     return Plan(
         match_id=match.id or 0,
         teacher_goals=list(teacher.goals) if teacher else [],
@@ -214,7 +219,7 @@ def _hours_by_match(session: Session, match_ids: Sequence[int]) -> dict[int, tup
 
 
 def progress_many(session: Session, matches: Sequence[Match]) -> dict[int, Progress]:
-    """Progress of several matches with three queries."""
+    """Progress of several matches with two queries (plans, meeting sums), however many."""
     ids = [m.id for m in matches if m.id is not None]
     if not ids:
         return {}
@@ -225,7 +230,8 @@ def progress_many(session: Session, matches: Sequence[Match]) -> dict[int, Progr
     out = {}
     for match in matches:
         assert match.id is not None
-        plan = plans.get(match.id) or default_plan(session, match)
+        # Progress needs the plan's dates and targets, never the goals: no profiles read.
+        plan = plans.get(match.id) or _plan_for(match, None, None)
         logged, count = hours.get(match.id, (0.0, 0))
         out[match.id] = compute_progress(plan, hours_logged=logged, meetings=count, today=today)
     return out
@@ -236,11 +242,9 @@ def progress(session: Session, match: Match) -> Progress:
     return progress_many(session, [match])[match.id]
 
 
-def is_behind(session: Session, match: Match, now: datetime) -> bool:
+def is_behind(match: Match, progress: Progress, now: datetime) -> bool:
     """An ongoing match whose logged hours lag the plan's pace (for coordinators' at_risk)."""
-    if match_service.effective_status(match, now) not in ONGOING:
-        return False
-    return not progress(session, match).on_track
+    return match_service.effective_status(match, now) in ONGOING and not progress.on_track
 
 
 # --- evaluations --------------------------------------------------------------------------------

@@ -41,16 +41,20 @@ def _labels(items: tuple[dict[str, Any], ...], *extra: str) -> list[dict[str, An
     return [{k: item[k] for k in ("code", "nl", "en", *extra)} for item in items]
 
 
+# One code list entry as read from its JSON file; the comments below give each list's keys.
+Entry = dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
-    subjects: tuple[dict, ...]  # {code, nl, en, group, related: {code: float}} (symmetric)
-    organisation_types: tuple[dict, ...]  # {code, nl, en, side: "teacher"|"professional"}
-    goals: tuple[dict, ...]  # {code, nl, en, family: "own"|"pupil"|"organisation", sides}
-    outcomes: tuple[dict, ...]  # {code, nl, en, number: 1..14, horizon: "short"|"long"}
-    activities: tuple[dict, ...]  # {code, nl, en, hours}
-    exit_reasons: tuple[dict, ...]  # {code, nl, en}
-    report_reasons: tuple[dict, ...]  # {code, nl, en}: why a participant reports someone
-    regions: tuple[dict, ...]  # {code, nl, en}
+    subjects: tuple[Entry, ...]  # {code, nl, en, group, related: {code: float}} (symmetric)
+    organisation_types: tuple[Entry, ...]  # {code, nl, en, side: "teacher"|"professional"}
+    goals: tuple[Entry, ...]  # {code, nl, en, family: "own"|"pupil"|"organisation", sides}
+    outcomes: tuple[Entry, ...]  # {code, nl, en, number: 1..14, horizon: "short"|"long"}
+    activities: tuple[Entry, ...]  # {code, nl, en, hours}
+    exit_reasons: tuple[Entry, ...]  # {code, nl, en}
+    report_reasons: tuple[Entry, ...]  # {code, nl, en}: why a participant reports someone
+    regions: tuple[Entry, ...]  # {code, nl, en}
     places: dict[str, Place]  # by code
     subject_codes: frozenset[str] = field(init=False)
     organisation_type_codes: frozenset[str] = field(init=False)

@@ -8,23 +8,17 @@ from typing import Any
 
 import pytest
 from jose import jwt
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import select
 
 from app import clock
 from app.models import Profile, RefreshToken, User
 from tests.conftest import API, COMPLETE_PROFILE, PASSWORD, login
+from tests.utils import assert_problem, count_rows
 
 REGISTER = f"{API}/auth/register"
 TOKEN = f"{API}/auth/token"
 REFRESH = f"{API}/auth/refresh"
 ME = f"{API}/me"
-PROBLEM = "application/problem+json"
-
-
-def count(db: Session, model: Any) -> int:
-    db.rollback()  # end any earlier read so this one sees what the requests committed
-    return db.scalar(select(func.count()).select_from(model)) or 0
 
 
 def register(client, email="fatima@example.org", password=PASSWORD, **extra):  # type: ignore[no-untyped-def]
@@ -34,15 +28,6 @@ def register(client, email="fatima@example.org", password=PASSWORD, **extra):  #
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
-def assert_problem(response, status: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] and body["title"] and body["detail"]
-    return body
 
 
 def assert_unauthorized(response) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -87,7 +72,7 @@ def test_register_taken_email_is_409_whatever_the_case(client, db, second):
         json={"email": second, "password": "another-password", "name": "B", "side": "professional"},
     )
     assert_problem(response, 409)
-    assert count(db, User) == 1
+    assert count_rows(db, User) == 1
     login(client, "fatima@example.org")  # the first account is untouched
     assert (
         client.post(
@@ -128,7 +113,7 @@ def test_register_rejects_bad_input_and_writes_nothing(client, db, change, field
     assert body["errors"], body
     assert all({"loc", "msg", "type"} <= err.keys() for err in body["errors"])
     assert any(err["loc"][:2] == ["body", field] for err in body["errors"]), body
-    assert count(db, User) == 0
+    assert count_rows(db, User) == 0
     bad_login = client.post(TOKEN, data={"username": VALID["email"], "password": PASSWORD})
     assert bad_login.status_code == 401
 
@@ -138,7 +123,7 @@ def test_register_missing_field_is_422(client, db, missing):
     body = {k: v for k, v in VALID.items() if k != missing}
     problem = assert_problem(client.post(REGISTER, json=body), 422)
     assert any(err["loc"] == ["body", missing] for err in problem["errors"]), problem
-    assert count(db, User) == 0
+    assert count_rows(db, User) == 0
 
 
 def test_register_ignores_role_id_and_regions_in_the_body(client, db):
@@ -301,7 +286,7 @@ def test_me_for_a_coordinator(client, make_staff, db):
     assert body["side"] is None
     assert body["profile"] is None
     assert sorted(body["regions"]) == ["den-haag", "rotterdam"]
-    assert count(db, Profile) == 0
+    assert count_rows(db, Profile) == 0
 
 
 # --- bad access tokens -----------------------------------------------------------------------

@@ -12,30 +12,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
-from sqlmodel import Session
 
 from app import clock
 from app.models import CoordinatorRegion, Match, Notification, User
 from tests.conftest import API, PASSWORD, Person, login, mutual_match
+from tests.utils import assert_problem, block, count_rows, relogin, swipe
 
 C = f"{API}/coordinator"
 NOTE = "Zijn rooster en het mijne passen echt niet, dat wil ik de coördinator laten weten"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-def count_rows(db: Session, model: Any, *where: Any) -> int:
-    db.rollback()  # a fresh look at what the requests committed
-    return int(db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-
-
-def relogin(client: TestClient, *people: Person) -> None:
-    """Fresh access tokens after the clock moved past the old ones' expiry."""
-    for person in people:
-        tokens = login(client, person.email)
-        person.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def get_ok(client: TestClient, who: Person, path: str, **params: Any) -> Any:
@@ -64,22 +51,10 @@ def blind_match(client: TestClient, who: Person, teacher_id: int, professional_i
     )
 
 
-def swipe(client: TestClient, who: Person, target: Person, decision: str = "like") -> None:
-    response = client.post(
-        f"{API}/swipes", json={"target_id": target.id, "decision": decision}, headers=who.headers
-    )
-    assert response.status_code == 201, response.text
-
-
 def exit_match(client: TestClient, who: Person, match_id: int, **body: Any) -> dict[str, Any]:
     response = client.post(f"{API}/matches/{match_id}/exit", json=body, headers=who.headers)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def block(client: TestClient, who: Person, target: Person) -> None:
-    response = client.post(f"{API}/blocks", json={"user_id": target.id}, headers=who.headers)
-    assert response.status_code == 201, response.text
 
 
 def notifications_of(client: TestClient, who: Person, type_: str) -> list[dict[str, Any]]:
@@ -91,12 +66,6 @@ def read_csv(response: Any) -> list[dict[str, str]]:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     return list(csv.DictReader(io.StringIO(response.text)))
-
-
-def assert_problem(response: Any, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["status"] == status
 
 
 @pytest.fixture

@@ -6,20 +6,16 @@ from typing import Any
 
 import pytest
 
+from app.pagination import MAX_ID
 from tests.conftest import API, PASSWORD, mutual_match
+from tests.utils import PROBLEM, assert_problem
 
-PROBLEM = "application/problem+json"
 LEAKS = ("Traceback", "sqlalchemy", "SELECT", "psycopg", "sqlite3", 'File "', "app/", "Error:")
-MAX_INT = 2**31 - 1
 
 
-def assert_problem(response, status: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys(), body
-    assert body["status"] == status
-    assert all(isinstance(body[k], str) and body[k] for k in ("type", "title", "detail"))
+def assert_safe_problem(response: Any, status: int) -> dict[str, Any]:
+    """A problem answer (tests/utils.assert_problem) that leaks nothing of the internals."""
+    body = assert_problem(response, status)
     assert_no_leak(response)
     return body
 
@@ -35,7 +31,7 @@ def cursor_of(position: list[Any]) -> str:
 
 @pytest.mark.parametrize("path", [f"{API}/nope", "/nope", f"{API}/profiles/1/nope", "/api/v2/me"])
 def test_unknown_route_is_a_404_problem(client, path):
-    body = assert_problem(client.get(path), 404)
+    body = assert_safe_problem(client.get(path), 404)
     assert body["title"]
 
 
@@ -50,7 +46,7 @@ def test_unknown_route_is_a_404_problem(client, path):
 )
 def test_wrong_method_is_a_405_problem(client, method, path):
     response = getattr(client, method)(path)
-    assert_problem(response, 405)
+    assert_safe_problem(response, 405)
     assert response.headers.get("allow")
 
 
@@ -59,7 +55,7 @@ def test_malformed_json_is_a_422_problem(client, db, raw):
     response = client.post(
         f"{API}/auth/register", content=raw, headers={"content-type": "application/json"}
     )
-    body = assert_problem(response, 422)
+    body = assert_safe_problem(response, 422)
     assert body["errors"] and all({"loc", "msg", "type"} <= e.keys() for e in body["errors"])
 
 
@@ -70,7 +66,7 @@ def test_malformed_json_on_an_authenticated_route(client, make_participant):
         content=b'{"headline": ',
         headers=person.headers | {"content-type": "application/json"},
     )
-    assert_problem(response, 422)
+    assert_safe_problem(response, 422)
 
 
 @pytest.fixture
@@ -84,7 +80,9 @@ LISTS = [f"{API}/feed", f"{API}/matches", f"{API}/notifications"]
 @pytest.mark.parametrize("path", LISTS)
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "1000", "abc", "1.5"])
 def test_limit_outside_1_to_100_is_422(client, teacher, path, limit):
-    body = assert_problem(client.get(path, params={"limit": limit}, headers=teacher.headers), 422)
+    body = assert_safe_problem(
+        client.get(path, params={"limit": limit}, headers=teacher.headers), 422
+    )
     assert any(e["loc"] == ["query", "limit"] for e in body["errors"]), body
 
 
@@ -110,7 +108,9 @@ def test_limit_bounds_are_accepted(client, teacher, path, limit):
     ],
 )
 def test_garbage_cursor_is_422(client, teacher, path, cursor):
-    body = assert_problem(client.get(path, params={"cursor": cursor}, headers=teacher.headers), 422)
+    body = assert_safe_problem(
+        client.get(path, params={"cursor": cursor}, headers=teacher.headers), 422
+    )
     assert any(e["loc"][:2] == ["query", "cursor"] for e in body["errors"]), body
 
 
@@ -134,19 +134,19 @@ def test_a_real_cursor_pages_through_notifications(client, make_participant):
 
 
 def test_out_of_range_profile_id_is_404_not_500(client, teacher):
-    for user_id in (MAX_INT + 1, 10**20):
-        assert_problem(client.get(f"{API}/profiles/{user_id}", headers=teacher.headers), 404)
+    for user_id in (MAX_ID + 1, 10**20):
+        assert_safe_problem(client.get(f"{API}/profiles/{user_id}", headers=teacher.headers), 404)
 
 
 def test_out_of_range_match_id_is_404_not_500(client, teacher):
-    for match_id in (MAX_INT + 1, 10**20):
-        assert_problem(client.get(f"{API}/matches/{match_id}", headers=teacher.headers), 404)
+    for match_id in (MAX_ID + 1, 10**20):
+        assert_safe_problem(client.get(f"{API}/matches/{match_id}", headers=teacher.headers), 404)
 
 
 @pytest.mark.parametrize("path", [f"{API}/matches", f"{API}/notifications"])
 def test_out_of_range_cursor_is_422_not_500(client, teacher, path):
     cursor = cursor_of([10**20])
-    assert_problem(client.get(path, params={"cursor": cursor}, headers=teacher.headers), 422)
+    assert_safe_problem(client.get(path, params={"cursor": cursor}, headers=teacher.headers), 422)
 
 
 def test_no_error_body_leaks_internals(client, make_participant):

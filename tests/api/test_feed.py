@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from app.schemas.feed import FeedItemOut, FeedPageOut
 from app.schemas.profiles import ProfileCard
 from tests.conftest import API, Person, mutual_match
+from tests.utils import block, feed_ids, swipe
 
 DUTCH_WORDS = re.compile(
     r"\b(jullie|beiden|allebei|elkaar|van|bij|het|de|en|in|geen|maar|binnen|je|regio|"
@@ -21,34 +22,6 @@ def get_feed(client: TestClient, who: Person, **params: Any) -> dict[str, Any]:
     response = client.get(f"{API}/feed", params=params, headers=who.headers)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def feed_ids(client: TestClient, who: Person) -> list[int]:
-    """Every profile id in my feed, walking all pages."""
-    ids: list[int] = []
-    cursor: str | None = None
-    for _ in range(50):
-        params: dict[str, Any] = {"limit": 100}
-        if cursor:
-            params["cursor"] = cursor
-        page = get_feed(client, who, **params)
-        ids += [item["profile"]["id"] for item in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return ids
-    raise AssertionError("the feed never ended")
-
-
-def swipe(client: TestClient, who: Person, target: Person, decision: str = "like") -> None:
-    response = client.post(
-        f"{API}/swipes", json={"target_id": target.id, "decision": decision}, headers=who.headers
-    )
-    assert response.status_code == 201, response.text
-
-
-def block(client: TestClient, who: Person, target: Person) -> None:
-    response = client.post(f"{API}/blocks", json={"user_id": target.id}, headers=who.headers)
-    assert response.status_code == 201, response.text
 
 
 def set_discoverable(client: TestClient, who: Person, value: bool) -> None:

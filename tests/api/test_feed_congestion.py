@@ -10,8 +10,9 @@ from app.cli import main as jobtinder
 from app.matching.congestion import ordering_price
 from app.models import CongestionPrice, FeatureVersion
 from app.services.feature_store import bump_prices
-from tests.api.test_feed import feed_ids, get_feed
+from tests.api.test_feed import get_feed
 from tests.conftest import mutual_match
+from tests.utils import feed_ids
 
 
 def _store_prices(db: Session, prices: dict[int, tuple[str, float]]) -> None:

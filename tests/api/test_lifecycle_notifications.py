@@ -19,13 +19,8 @@ from app.cli import main as jobtinder
 from app.db import new_session
 from app.models import Match, Notification
 from app.services import time_events
-from tests.conftest import API, Person, login, mutual_match
-
-
-def relogin(client: TestClient, *people: Person) -> None:
-    for person in people:
-        tokens = login(client, person.email)
-        person.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+from tests.conftest import API, Person, mutual_match
+from tests.utils import relogin
 
 
 def of_type(client: TestClient, who: Person, type_: str) -> list[dict[str, Any]]:

@@ -12,8 +12,9 @@ from app import clock
 from app.config import get_settings
 from app.errors import EMAIL_NOT_VERIFIED, TOKEN_INVALID
 from app.models import AccountToken, OutboxMail, Swipe, User
-from tests.api.test_accounts import assert_problem, assert_unauthorized, bearer
+from tests.api.test_accounts import assert_unauthorized, bearer
 from tests.conftest import API, COMPLETE_PROFILE, PASSWORD, login, mailed_token, verify_email
+from tests.utils import assert_problem
 
 ME = f"{API}/me"
 VERIFY = f"{API}/auth/verify-email"

@@ -5,19 +5,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app import clock
 from app.models import Match, Notification
-from tests.conftest import API, Person, login, mutual_match
+from tests.conftest import API, Person, mutual_match
+from tests.utils import assert_problem, count_rows, relogin
 
 NOTE = "Het klikte niet met zijn werktijden, sorry"
-
-
-def count_rows(db: Session, model: Any, *where: Any) -> int:
-    db.rollback()
-    return int(db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def stored_match(db: Session, match_id: int) -> Match:
@@ -25,13 +20,6 @@ def stored_match(db: Session, match_id: int) -> Match:
     match = db.get(Match, match_id)
     assert match is not None
     return match
-
-
-def relogin(client: TestClient, *people: Person) -> None:
-    """Fresh tokens after the clock moved past the old ones' expiry."""
-    for person in people:
-        tokens = login(client, person.email)
-        person.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def get_match(client: TestClient, who: Person, match_id: int) -> dict[str, Any]:
@@ -64,11 +52,6 @@ def exit_(client: TestClient, who: Person, match_id: int, body: Any = None):
     if body is None:
         return client.post(f"{API}/matches/{match_id}/exit", headers=who.headers)
     return client.post(f"{API}/matches/{match_id}/exit", json=body, headers=who.headers)
-
-
-def assert_problem(response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 def parse(ts: str) -> datetime:

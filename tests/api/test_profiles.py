@@ -8,10 +8,10 @@ from sqlmodel import Session
 
 from app.models import Profile
 from tests.conftest import API, COMPLETE_PROFILE, mutual_match
+from tests.utils import PROBLEM, assert_problem
 
 ME = f"{API}/me"
 MY_PROFILE = f"{API}/me/profile"
-PROBLEM = "application/problem+json"
 
 DEFAULT_WEIGHTS = {"subject": 0.3, "motivation": 0.3, "region": 0.2, "availability": 0.2}
 SUBJECT_WEIGHTS = {"subject": 0.5, "motivation": 0.2, "region": 0.15, "availability": 0.15}
@@ -53,14 +53,6 @@ def own(client, person) -> dict[str, Any] | None:  # type: ignore[no-untyped-def
 
 def card(client, viewer, owner):  # type: ignore[no-untyped-def]
     return client.get(f"{API}/profiles/{owner.id}", headers=viewer.headers)
-
-
-def assert_problem(response, status: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == status and body["type"] and body["title"] and body["detail"]
-    return body
 
 
 # --- PUT and PATCH ---------------------------------------------------------------------------

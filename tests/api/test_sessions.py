@@ -9,8 +9,9 @@ from sqlmodel import Session
 from app import clock
 from app.models import LoginSession, RefreshToken, User
 from app.passwords import TOO_COMMON
-from tests.api.test_accounts import assert_problem, assert_unauthorized, bearer, count
+from tests.api.test_accounts import assert_unauthorized, bearer
 from tests.conftest import API, PASSWORD
+from tests.utils import assert_problem, count_rows
 
 TOKEN = f"{API}/auth/token"
 REFRESH = f"{API}/auth/refresh"
@@ -182,7 +183,7 @@ def test_the_same_refresh_token_twice_within_the_window_gives_the_same_pair(
         assert client.get(ME, headers=bearer(pair["access_token"])).status_code == 200
     db.rollback()
     # One session, whose tokens are the used one and its single successor.
-    assert count(db, LoginSession) == 1
+    assert count_rows(db, LoginSession) == 1
     assert len(db.scalars(select(RefreshToken)).all()) == 2
     # The successor works (once), and the login goes on.
     third = refresh(client, first.json()["refresh_token"])
@@ -294,7 +295,7 @@ def test_register_refuses_a_common_password_with_a_clear_422(client, db):
         problem = assert_problem(response, 422)
         assert problem["errors"][0]["loc"] == ["body", "password"]
         assert TOO_COMMON in problem["errors"][0]["msg"]
-    assert count(db, User) == 0
+    assert count_rows(db, User) == 0
     assert (
         client.post(f"{API}/auth/register", json=body | {"password": PASSWORD}).status_code == 201
     )

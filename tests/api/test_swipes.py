@@ -6,43 +6,19 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from sqlmodel import Session
 
 from app import clock
 from app.config import get_settings
 from app.main import create_app
 from app.models import Block, Match, Swipe
 from tests.conftest import API, Person, login, mutual_match
-
-
-def count_rows(db: Session, model: Any, *where: Any) -> int:
-    """Rows in the table now (a fresh transaction, so we see what the requests committed)."""
-    db.rollback()
-    return int(db.scalar(select(func.count()).select_from(model).where(*where)) or 0)
-
-
-def post_swipe(client: TestClient, who: Person, target_id: int, decision: str = "like"):
-    return client.post(
-        f"{API}/swipes", json={"target_id": target_id, "decision": decision}, headers=who.headers
-    )
-
-
-def feed_ids(client: TestClient, who: Person) -> list[int]:
-    response = client.get(f"{API}/feed", params={"limit": 100}, headers=who.headers)
-    assert response.status_code == 200, response.text
-    return [item["profile"]["id"] for item in response.json()["items"]]
+from tests.utils import assert_problem, count_rows, feed_ids, post_swipe
 
 
 def notifications(client: TestClient, who: Person) -> list[dict[str, Any]]:
     response = client.get(f"{API}/notifications", params={"limit": 100}, headers=who.headers)
     assert response.status_code == 200, response.text
     return response.json()["items"]
-
-
-def assert_problem(response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    assert response.json()["status"] == status
 
 
 # --- like / pass ---------------------------------------------------------------------------

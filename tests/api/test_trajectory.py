@@ -11,7 +11,8 @@ from sqlmodel import Session
 from app import clock
 from app.models import Evaluation, Match, Meeting, Notification, Plan
 from app.services.matches import add_months
-from tests.conftest import API, COMPLETE_PROFILE, Person, login, mutual_match
+from tests.conftest import API, COMPLETE_PROFILE, Person, mutual_match
+from tests.utils import assert_problem, relogin
 
 MIDTERM = {
     "kind": "midterm",
@@ -50,22 +51,6 @@ def months_after(day: date, months: int) -> date:
 
 def day_of(timestamp: str) -> date:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).astimezone(UTC).date()
-
-
-def assert_problem(response, status: int) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    if status == 422:
-        assert body["errors"], body
-
-
-def relogin(client: TestClient, *people: Person) -> None:
-    """Fresh tokens after the clock moved past the old ones' expiry."""
-    for person in people:
-        tokens = login(client, person.email)
-        person.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def snapshot(db: Session) -> dict[str, list[dict[str, Any]]]:

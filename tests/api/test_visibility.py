@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import API, COMPLETE_PROFILE, Person, mutual_match
+from tests.utils import block
 
 C = f"{API}/coordinator"
 
@@ -55,10 +56,6 @@ EMPTY_CARD = {
 def ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response
-
-
-def block(client: TestClient, who: Person, target: Person) -> None:
-    ok(client.post(f"{API}/blocks", json={"user_id": target.id}, headers=who.headers), 201)
 
 
 def what_the_viewer_sees(client: TestClient, viewer: Person, other: Person, match_id: int):

@@ -18,8 +18,9 @@ from app.db import new_session
 from app.models import Match, OutboxMail
 from app.services import time_events
 from app.services.outbox import deliver_all
-from tests.conftest import API, Person, login, mutual_match
+from tests.conftest import API, Person, mutual_match
 from tests.smtp_server import Received, SmtpServer
+from tests.utils import relogin
 
 BASE = "https://jobtinder.example"
 SETTINGS = f"{API}/me/notification-settings"
@@ -33,12 +34,6 @@ def unsubscribe_path(mail: Received) -> str:
     )
     assert match, header
     return match.group(2)
-
-
-def relogin(client: TestClient, *people: Person) -> None:
-    for person in people:
-        tokens = login(client, person.email)
-        person.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def exit_match(client: TestClient, who: Person, match_id: int, body: Any = None) -> None:

@@ -1,0 +1,159 @@
+"""The feature store's freshness is kept by the session itself (app/models/freshness.py).
+
+Each API process ranks from features held in memory and re-reads only what the database says
+changed. These tests change profiles and verifications in ways no service wrote, directly
+through a session of their own, and show that the feed (this process's, and every worker's
+of a real server) sees the change at once: nothing a writer could forget to do by hand.
+"""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, insert, select, update
+from sqlmodel import Session
+
+from app import clock
+from app.db import get_engine
+from app.models import FeatureVersion, Profile, User
+from tests.conftest import API, COMPLETE_PROFILE, Person
+from tests.live import register_participant, run_server
+from tests.utils import feed_ids
+
+FAR_AWAY = "groningen"  # far beyond the 30 km a Rotterdam teacher travels by default
+
+
+def change(*statements: Any) -> None:
+    """Run statements through a session of their own and commit, as another writer would."""
+    with Session(get_engine()) as session:
+        for statement in statements:
+            session.execute(statement)
+        session.commit()
+
+
+def stored_profile(user_id: int) -> Profile:
+    with Session(get_engine()) as session:
+        profile = session.get(Profile, user_id)
+        assert profile is not None
+        return profile
+
+
+def versions() -> dict[str, int]:
+    with Session(get_engine()) as session:
+        return {v.side: v.version for v in session.scalars(select(FeatureVersion))}
+
+
+@pytest.fixture
+def browsing(client: TestClient, make_participant: Any) -> tuple[Person, list[Person]]:
+    """A teacher whose feed shows three professionals, its features warm in this process."""
+    teacher = make_participant("teacher")
+    pros = [make_participant("professional") for _ in range(3)]
+    assert sorted(feed_ids(client, teacher)) == sorted(p.id for p in pros)
+    return teacher, pros
+
+
+def test_a_direct_update_of_a_profile_reaches_the_feed(client, browsing):
+    teacher, pros = browsing
+    before = stored_profile(pros[0].id).updated_at
+    bumped = versions()["professional"]
+
+    change(update(Profile).where(Profile.user_id == pros[0].id).values(place=FAR_AWAY))
+
+    assert sorted(feed_ids(client, teacher)) == sorted(p.id for p in pros[1:])
+    assert clock.as_utc(stored_profile(pros[0].id).updated_at) > clock.as_utc(before)
+    assert versions()["professional"] > bumped
+
+
+def test_a_changed_object_committed_without_any_service_reaches_the_feed(
+    client, make_participant, browsing
+):
+    teacher, pros = browsing
+    paused = make_participant("professional", discoverable=False)
+    assert paused.id not in feed_ids(client, teacher)
+
+    with Session(get_engine()) as session:
+        profile = session.get(Profile, paused.id)
+        assert profile is not None
+        profile.discoverable = True
+        session.add(profile)
+        session.commit()
+
+    assert paused.id in feed_ids(client, teacher)
+
+
+def test_a_profile_inserted_by_statement_reaches_the_feed(client, make_participant, browsing):
+    teacher, pros = browsing
+    newcomer = make_participant("professional", profile=False)
+
+    fields = Profile(user_id=newcomer.id, side="professional", **COMPLETE_PROFILE["professional"])
+    row = fields.model_dump() | {"region": "rotterdam", "complete": True}
+    change(insert(Profile).values(**row))
+
+    assert newcomer.id in feed_ids(client, teacher)
+
+
+def test_a_verification_by_statement_reaches_the_feed(client, make_participant, browsing):
+    teacher, pros = browsing
+    unverified = make_participant("professional", verified=False)
+    assert unverified.id not in feed_ids(client, teacher)
+
+    change(update(User).where(User.id == unverified.id).values(email_verified_at=clock.now()))
+
+    assert unverified.id in feed_ids(client, teacher)
+
+
+def test_a_profile_deleted_by_statement_leaves_every_feed(client, make_participant, browsing):
+    teacher, pros = browsing
+    other_teacher = make_participant("teacher")
+    assert pros[0].id in feed_ids(client, other_teacher)
+    deletions = _deletions()
+
+    change(delete(Profile).where(Profile.user_id == pros[0].id))
+
+    assert _deletions()["professional"] == deletions["professional"] + 1
+    assert _deletions().get("teacher", 0) == deletions.get("teacher", 0)
+    assert sorted(feed_ids(client, teacher)) == sorted(p.id for p in pros[1:])
+
+
+def _deletions() -> dict[str, int]:
+    with Session(get_engine()) as session:
+        return {v.side: v.deletions for v in session.scalars(select(FeatureVersion))}
+
+
+# --- every process ------------------------------------------------------------------------
+
+WORKERS = 3
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    with run_server(tmp_path / "server.log", workers=WORKERS) as base:
+        yield base
+
+
+@pytest.mark.concurrency
+def test_every_process_sees_a_direct_update_at_once(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=30) as http:
+        teacher = register_participant(http, "teacher", "fresh-1")
+        pros = [register_participant(http, "professional", f"fresh-{2 + n}") for n in range(3)]
+
+        def feed() -> set[int]:
+            response = http.get(f"{API}/feed", headers=teacher["headers"])
+            assert response.status_code == 200, response.text
+            return {item["profile"]["id"] for item in response.json()["items"]}
+
+        for _ in range(3 * WORKERS):  # warm every worker's features
+            assert feed() == {p["id"] for p in pros}
+        stamp: datetime = clock.now()
+        change(
+            update(Profile).where(Profile.user_id == pros[0]["id"]).values(place=FAR_AWAY),
+            update(Profile)
+            .where(Profile.user_id == pros[1]["id"])
+            .values(hours_per_month=None, complete=False),
+        )
+        for _ in range(3 * WORKERS):  # whichever worker answers
+            assert feed() == {pros[2]["id"]}
+        assert clock.as_utc(stored_profile(pros[0]["id"]).updated_at) >= stamp
