@@ -37,6 +37,7 @@ import random
 import re
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -630,6 +631,12 @@ def main() -> None:
         help="revoked login sessions in the revocation set for swipe_revoked",
     )
     parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record each scenario's API workers with py-spy (collapsed stacks, DIR/NAME.txt; "
+        "summarise with bench/profile_summary.py)",
+    )
+    parser.add_argument(
         "--login-connections",
         type=int,
         default=8,
@@ -725,6 +732,35 @@ def main() -> None:
     feed_path = '"/api/v1/feed?limit=20"'
 
     def measure(name: str, number: int) -> dict[str, Any]:
+        if not args.profile or name == "ceiling_sync":
+            return scenario(name, number)
+        out = Path(args.profile) / f"{name}-{number + 1}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(api.pid),
+                "--subprocesses",
+                "--format",
+                "raw",
+                "--rate",
+                "250",
+                "--nonblocking",
+                "-o",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            return scenario(name, number)
+        finally:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
+
+    def scenario(name: str, number: int) -> dict[str, Any]:
         nonlocal consumed
         run = lambda script, server=api, url=api_url, connections=args.connections: run_wrk(  # noqa: E731
             url, script, args.duration, connections, server
