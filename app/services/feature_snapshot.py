@@ -193,12 +193,17 @@ def load_side(session: Session, side: str, columns: tuple[str, ...]) -> Loaded:
     if snapshot is None:
         loaded = _pack(list(session.execute(_query(columns, side))))
     else:
-        stamps = session.execute(
-            select(col(Profile.user_id), *_STAMPS)
-            .select_from(Profile)
-            .join(User, col(User.id) == col(Profile.user_id))
-            .where(_query(columns, side).whereclause)
-        ).all()
+        # Core, not the ORM's result machinery: ~100 000 plain tuples at most.
+        stamps = (
+            session.connection()
+            .execute(
+                select(col(Profile.user_id), *_STAMPS)
+                .select_from(Profile)
+                .join(User, col(User.id) == col(Profile.user_id))
+                .where(_query(columns, side).whereclause)
+            )
+            .all()
+        )
         loaded = _merge(session, snapshot, stamps, columns, side)
     writer = threading.Thread(target=_write, args=(path, loaded), daemon=True)
     writer.start()
