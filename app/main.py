@@ -12,8 +12,8 @@ from app.config import get_settings
 from app.db import close_async_pool, open_async_pool
 from app.errors import install_error_handlers
 from app.mail.worker import start_in_process, stop_in_process
-from app.middleware import BodySizeLimit, RejectNul, SecurityHeaders
-from app.openapi import install_docs, install_openapi
+from app.middleware import BodySizeLimit, Compression, RejectNul, SecurityHeaders
+from app.openapi import install_docs, install_openapi, operation_id
 from app.routers import (
     auth,
     coordinator,
@@ -44,24 +44,41 @@ from a company learn from each other for a few months.
 Log in with **Authorize** (your email as username). Participants swipe through the feed, a
 mutual like starts a match in its trial period (*proeftijd*), and either side can leave at any
 moment with the *exit-kaart*. Errors are `application/problem+json` (RFC 9457).
+
+**Caching and compression.** Answers above 1 KB are gzipped when the request says
+`Accept-Encoding: gzip`. Every answer under `/api/v1` is `Cache-Control: no-store` (personal
+data), except: `GET /vocabulary` (`public, max-age=86400`) and `GET /me`, `GET /profiles/{id}`
+(`private, no-cache`: only the caller's own client may keep them). These three carry an `ETag`;
+send it back in `If-None-Match` and an unchanged answer is `304 Not Modified` without a body.
 """
 
+# Tag names are ASCII identifiers (generators turn them into class and file names); the Dutch
+# label leads the description.
 TAGS = [
-    {"name": "account", "description": "Registreren, inloggen, mijn gegevens"},
-    {"name": "profiel", "description": "Mijn profiel en profielkaarten"},
-    {"name": "feed", "description": "De swipe-stapel, swipes en blokkades"},
-    {"name": "matches", "description": "Matches: proeftijd, bevestigen, exit-kaart"},
-    {"name": "traject", "description": "Plan, ontmoetingen, voortgang en evaluaties"},
-    {"name": "berichten", "description": "Het gesprek van een match: berichten en gelezen"},
-    {"name": "meldingen", "description": "Meldingen"},
-    {"name": "veiligheid", "description": "Iemand melden (ongewenst gedrag)"},
+    {"name": "account", "description": "**Account** — registreren, inloggen, mijn gegevens"},
+    {"name": "profile", "description": "**Profiel** — mijn profiel en profielkaarten"},
+    {"name": "feed", "description": "**Feed** — de swipe-stapel, swipes en blokkades"},
+    {"name": "matches", "description": "**Matches** — proeftijd, bevestigen, exit-kaart"},
     {
-        "name": "coördinator",
-        "description": "Voor regionale coördinatoren: deelnemers en koppels van je regio's, "
-        "blind koppelen, voorstellen, cijfers en exports",
+        "name": "trajectory",
+        "description": "**Traject** — plan, ontmoetingen, voortgang en evaluaties",
     },
-    {"name": "vocabulaire", "description": "Codelijsten"},
-    {"name": "operations", "description": "Health checks"},
+    {
+        "name": "messages",
+        "description": "**Berichten** — het gesprek van een match: berichten en gelezen",
+    },
+    {
+        "name": "notifications",
+        "description": "**Meldingen** — meldingen, live events en pushberichten",
+    },
+    {"name": "safety", "description": "**Veiligheid** — iemand melden (ongewenst gedrag)"},
+    {
+        "name": "coordinator",
+        "description": "**Coördinator** — voor regionale coördinatoren: deelnemers en koppels "
+        "van je regio's, blind koppelen, voorstellen, cijfers en exports",
+    },
+    {"name": "vocabulary", "description": "**Vocabulaire** — codelijsten"},
+    {"name": "operations", "description": "**Beheer** — health checks"},
 ]
 
 
@@ -96,6 +113,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json" if settings.docs_enabled else None,
         swagger_ui_parameters={"persistAuthorization": True},
+        generate_unique_id_function=operation_id,
     )
     install_error_handlers(app)
     install_openapi(app)
@@ -109,6 +127,7 @@ def create_app() -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(Compression, minimum_size=1024)
     app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX)
     app.add_middleware(
         BodySizeLimit,

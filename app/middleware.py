@@ -9,9 +9,11 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_BASE, PROBLEM_JSON, validation_problem
+from app.errors import CONTENT_TOO_LARGE, PROBLEM_JSON, TEXT_HAS_NUL, validation_problem
+from app.i18n import negotiate
 
 
 class BodyTooLarge(Exception):
@@ -41,7 +43,7 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > max_bytes):
-            await _too_large(send, max_bytes)
+            await _too_large(send, max_bytes, negotiate(headers.get(b"accept-language")))
             return
         received = 0
         started = False
@@ -65,15 +67,17 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _too_large(send, max_bytes)
+                await _too_large(send, max_bytes, negotiate(headers.get(b"accept-language")))
 
 
-async def _too_large(send: Send, max_bytes: int) -> None:
+async def _too_large(send: Send, max_bytes: int, lang: str) -> None:
+    title, detail = CONTENT_TOO_LARGE.text(lang, {"max_bytes": max_bytes})
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + "content-too-large",
-        "title": "Content too large",
+        "type": CONTENT_TOO_LARGE.type,
+        "code": CONTENT_TOO_LARGE.code,
+        "title": title,
         "status": 413,
-        "detail": f"The request body is larger than {max_bytes} bytes.",
+        "detail": detail,
     }
     payload = json.dumps(body).encode()
     await send(
@@ -313,5 +317,28 @@ def _nul_in_multipart_fields(headers: Headers, body: bytes) -> list[str | int] |
 
 
 async def _reject(scope: Scope, receive: Receive, send: Send, loc: list[str | int]) -> None:
-    response = validation_problem([{"loc": loc, "msg": NUL_MESSAGE, "type": _NUL_ERROR_TYPE}])
+    lang = negotiate(Headers(scope=scope).get("accept-language"))
+    response = validation_problem(
+        [{"loc": loc, "msg": NUL_MESSAGE, "type": _NUL_ERROR_TYPE}], lang, TEXT_HAS_NUL
+    )
     await response(scope, receive, send)
+
+
+class Compression:
+    """gzip for answers above `minimum_size` bytes, only when the client accepts it.
+
+    A client that does not ask for gzip goes straight to the app (no wrapper, nothing
+    buffered): the hot paths pay nothing for it.
+    """
+
+    def __init__(self, app: ASGIApp, minimum_size: int = 1024, compresslevel: int = 6) -> None:
+        self.app = app
+        self.gzip = GZipMiddleware(app, minimum_size=minimum_size, compresslevel=compresslevel)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope.get("headers") or ():
+                if name == b"accept-encoding" and b"gzip" in value:
+                    await self.gzip(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

@@ -1,5 +1,7 @@
-"""The OpenAPI document, made honest about errors: every 4xx/5xx answer is problem+json."""
+"""The OpenAPI document, made honest about errors (every 4xx/5xx answer is problem+json) and
+easy on generators: short stable operation ids, one named schema per enum."""
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -7,11 +9,96 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
-from app.schemas.common import Problem
+from app.errors import ERRORS
+from app.schemas.common import STATUS_DESCRIPTIONS, Problem
+from app.schemas.notifications import NOTIFICATION_TYPES
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+API_PREFIX = "/api/v1"
+_VERBS = {"PUT": "replace", "PATCH": "update", "DELETE": "delete"}
+
+
+def operation_id(route: APIRoute) -> str:
+    """The operation id, by one rule from the route (so new routes are named without a table).
+
+    The path's fixed segments after /api/v1 (parameters left out; `-` and `.` become `_`),
+    joined by `_`, then a verb: GET → `list` when the endpoint function is named `list_…`
+    (it answers a page: `items` + `next_cursor`), else `read`; POST → `create` when the
+    endpoint is named `create_…` (it answers 201 with a new resource), else nothing (the last
+    segment names the action: `matches_exit`); PUT → `replace`; PATCH → `update`; DELETE →
+    `delete`. Examples: POST /swipes → `swipes_create`, GET /matches/{id} → `matches_read`,
+    POST /notifications/{id}/read → `notifications_read`. FastAPI calls this while it builds
+    the route, before the status code and response model are set: hence the endpoint's name.
+    """
+    path = route.path_format.removeprefix(API_PREFIX)
+    parts = [part for part in path.split("/") if part and "{" not in part]
+    segments = [re.sub(r"[^a-z0-9]+", "_", part.lower()).strip("_") for part in parts]
+    method = sorted(route.methods or {"GET"})[0]
+    name = route.name or ""
+    if method == "GET":
+        verb = "list" if name.startswith("list_") else "read"
+    elif method == "POST":
+        verb = "create" if name.startswith("create_") else ""
+    else:
+        verb = _VERBS.get(method, method.lower())
+    return "_".join([*segments, verb] if verb else segments)
+
+
+# One named schema per enum, reused wherever those values appear (a property, a query
+# parameter, a list item). An enum whose values are not listed here fails
+# tests/test_openapi.py: name it here.
+ENUMS: dict[str, tuple[str, ...]] = {
+    "Side": ("teacher", "professional"),
+    "Role": ("participant", "coordinator", "admin"),
+    "StaffRole": ("coordinator", "admin"),
+    "EndedBy": ("teacher", "professional", "coordinator"),
+    "MatchStatus": ("trial", "active", "completed", "ended"),
+    "MatchOrigin": ("mutual_like", "coordinator"),
+    "MatchMode": ("subject", "surprise", "balanced"),
+    "Decision": ("like", "pass"),
+    "EvaluationKind": ("midterm", "final"),
+    "WillContinue": ("yes", "no", "maybe"),
+    "SubjectGroup": ("school", "field"),
+    "GoalFamily": ("own", "pupil", "organisation"),
+    "OutcomeHorizon": ("short", "long"),
+    "ParticipantStatus": ("no_profile", "incomplete", "looking", "trial", "active", "completed"),
+    "Language": ("nl", "en"),
+    "MailType": (
+        "match_created",
+        "coordinator_match",
+        "trial_ending",
+        "behind_schedule",
+        "match_ended",
+    ),
+    "MailStatus": ("pending", "sending", "sent", "failed", "merged", "skipped"),
+    "ReportStatus": ("open", "resolved"),
+}
+_ENUM_BY_VALUES = {frozenset(values): name for name, values in ENUMS.items()}
+
+
+def _name_enums(node: Any, schemas: dict[str, Any]) -> Any:
+    """Replace every inline string enum by a $ref to its named schema."""
+    if isinstance(node, list):
+        return [_name_enums(item, schemas) for item in node]
+    if not isinstance(node, dict):
+        return node
+    values = node.get("enum")
+    if (
+        isinstance(values, list)
+        and len(values) > 1
+        and node.get("type", "string") == "string"  # propertyNames carry no type
+        and all(isinstance(v, str) for v in values)
+    ):
+        name = _ENUM_BY_VALUES.get(frozenset(values))
+        if name is not None:
+            schemas[name] = {"type": "string", "enum": list(ENUMS[name]), "title": name}
+            rest = {k: v for k, v in node.items() if k not in ("enum", "type", "title")}
+            return {"$ref": f"#/components/schemas/{name}", **rest}
+    return {key: _name_enums(value, schemas) for key, value in node.items()}
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -29,17 +116,99 @@ def install_openapi(app: FastAPI) -> None:
         schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         for defs_name, definition in schemas["Problem"].pop("$defs", {}).items():
             schemas.setdefault(defs_name, definition)
+        spec["info"]["description"] = spec["info"].get("description", "") + error_table()
         for operations in spec.get("paths", {}).values():
             for operation in operations.values():
-                for code, response in operation.get("responses", {}).items():
-                    if code.isdigit() and int(code) >= 400:
-                        response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}
+                declare_errors(operation)
         for unused in ("HTTPValidationError", "ValidationError"):
             schemas.pop(unused, None)
+        named: dict[str, Any] = {
+            "NotificationType": {
+                "type": "string",
+                "enum": list(NOTIFICATION_TYPES),
+                "title": "NotificationType",
+                "description": "Every notification `type`; each has its own `data` shape "
+                "(see NotificationPage).",
+            }
+        }
+        spec = _name_enums(spec, named)
+        spec["components"]["schemas"].update(named)
+        spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
         app.openapi_schema = spec
         return spec
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# Operations that never touch the database (no 503).
+NO_DATABASE = {"healthz_read", "vocabulary_read"}
+RETRY_AFTER = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def error_table() -> str:
+    """The one list of error codes, generated from app/errors.py's registry."""
+    rows = [
+        f"| `{e.code}` | {e.status} | `{e.type}` | {e.detail_nl} / {e.detail} |"
+        for e in sorted(ERRORS.values(), key=lambda e: (e.status, e.code))
+    ]
+    return (
+        "\n\n## Error codes\n\nEvery error body is `application/problem+json` with a stable "
+        "`code` and its own `type` URI; `title` and `detail` follow `Accept-Language` (nl, "
+        "en). 429 and 503 answers carry `Retry-After` (seconds). Any request whose body is "
+        "larger than the limit gets 413.\n\n"
+        "| code | status | type | detail (nl / en) |\n|---|---|---|---|\n" + "\n".join(rows) + "\n"
+    )
+
+
+DEFAULT_CODES = {
+    401: ["not_authenticated"],
+    404: ["not_found"],
+    413: ["content_too_large"],
+    503: ["database_unavailable"],
+}
+
+
+def _default_codes(status: int, operation: dict[str, Any]) -> list[str]:
+    if status in DEFAULT_CODES:
+        return DEFAULT_CODES[status]
+    if status == 403:  # who may call it: by the operation's area
+        op_id, tags = operation.get("operationId", ""), operation.get("tags", [])
+        if op_id.startswith("admin_"):
+            return ["admins_only"]
+        if op_id.startswith("coordinator_"):
+            return ["coordinators_only"]
+        return ["trajectory_read_only"] if "trajectory" in tags else ["participants_only"]
+    if status == 422:
+        params = {p.get("name") for p in operation.get("parameters", [])}
+        return (
+            ["validation_error", "text_has_nul"]
+            + (["invalid_json"] if "requestBody" in operation else [])
+            + (["invalid_cursor"] if "cursor" in params else [])
+        )
+    return [e.code for e in ERRORS.values() if e.status == status]
+
+
+def declare_errors(operation: dict[str, Any]) -> None:
+    """Every status the operation can answer, each with its codes; Retry-After on 429/503."""
+    responses = operation.setdefault("responses", {})
+    if "requestBody" in operation:
+        responses.setdefault("413", {"description": STATUS_DESCRIPTIONS[413]})
+    if operation.get("operationId") not in NO_DATABASE:
+        responses.setdefault("503", {"description": STATUS_DESCRIPTIONS[503]})
+    for status, response in responses.items():
+        if not status.isdigit() or int(status) < 400:
+            continue
+        codes = response.pop("x-error-codes", None) or _default_codes(int(status), operation)
+        response["x-error-codes"] = codes
+        label = response.get("description") or STATUS_DESCRIPTIONS.get(int(status), "Error")
+        response["description"] = label + ": " + ", ".join(f"`{c}`" for c in codes)
+        response["content"] = {"application/problem+json": {"schema": PROBLEM_REF}}
+        if int(status) in (429, 503):
+            response["headers"] = {"Retry-After": RETRY_AFTER}
+    operation["responses"] = dict(sorted(responses.items()))
 
 
 STATIC = Path(__file__).resolve().parent / "static"

@@ -31,18 +31,8 @@ from sqlmodel import col
 
 from app.config import get_settings
 from app.db import new_session
-from app.errors import AppError
+from app.errors import TOO_MANY_ATTEMPTS, ErrorCode, TooManyRequests
 from app.models import RateLimitCounter
-
-
-class TooManyRequests(AppError):
-    status, title, slug = 429, "Too many requests", "too-many-requests"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(
-            f"Too many attempts. Try again in {retry_after} seconds.",
-            headers={"Retry-After": str(retry_after)},
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +40,7 @@ class Limit:
     name: str
     max_hits: int
     window_seconds: int
+    error: ErrorCode = TOO_MANY_ATTEMPTS  # what a caller over the limit is told
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +130,7 @@ def reserve(limit: Limit, subject: str) -> Reservation:
     else:
         taken = _take_db(key, window_start, limit.max_hits)
     if not taken:
-        raise TooManyRequests(retry_after)
+        raise TooManyRequests(retry_after, limit.error)
     return Reservation(key, window_start, limit.window_seconds)
 
 

@@ -28,7 +28,16 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from app import tokens
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import AppError, Forbidden, Unauthorized
+from app.errors import (
+    ADMINS_ONLY,
+    COORDINATORS_ONLY,
+    EMAIL_NOT_VERIFIED,
+    HASHING_BUSY,
+    PARTICIPANTS_ONLY,
+    Forbidden,
+    TooManyRequests,
+    Unauthorized,
+)
 from app.models import Role, User
 from app.services.revocation import revocations
 
@@ -85,14 +94,11 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 _hash_slots: "WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = WeakKeyDictionary()
 
 
-class HashingBusy(AppError):
-    status, title, slug = 429, "Too many requests", "too-many-requests"
+class HashingBusy(TooManyRequests):
+    """429: every hashing slot of this process stayed taken for PASSWORD_HASH_WAIT_SECONDS."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "Too many logins at this moment. Try again in a few seconds.",
-            headers={"Retry-After": str(math.ceil(get_settings().password_hash_wait_seconds))},
-        )
+        super().__init__(math.ceil(get_settings().password_hash_wait_seconds), HASHING_BUSY)
 
 
 def _slots() -> asyncio.Semaphore:
@@ -170,13 +176,6 @@ def verify_password_in_thread(password: str, password_hash: str | None) -> bool:
         return verify_password(password, password_hash)
 
 
-PARTICIPANTS_ONLY = "Only participants (teachers and professionals) can do this."
-EMAIL_NOT_VERIFIED = (
-    "Verify your email address first: follow the link in the mail we sent you "
-    "(POST /api/v1/auth/verify-email/resend sends a new one)."
-)
-
-
 @dataclass(frozen=True, slots=True)
 class BearerClaims:
     """A validly signed, unexpired access token of a login session not revoked (as this
@@ -250,13 +249,13 @@ def require_verified_participant(user: CurrentUser) -> User:
 
 def require_coordinator(user: CurrentUser) -> User:
     if user.role not in (Role.coordinator, Role.admin):
-        raise Forbidden("Only coordinators can do this.")
+        raise Forbidden(COORDINATORS_ONLY)
     return user
 
 
 def require_admin(user: CurrentUser) -> User:
     if user.role != Role.admin:
-        raise Forbidden("Only administrators can do this.")
+        raise Forbidden(ADMINS_ONLY)
     return user
 
 

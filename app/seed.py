@@ -36,7 +36,6 @@ LAST = (
     "Peters|Hendriks|van Dijk|Dekker|El Amrani|Yilmaz|Kaya|Brouwer|de Graaf|van Leeuwen|"
     "Kramer|Hoekstra|Koster|Verhoeven|Prins|Postma|Bouali|Tahiri|van der Meer|Willems"
 ).split("|")
-SCHOOLS = ("Lyceum", "College", "Scholengemeenschap", "Gymnasium", "Vakcollege", "Mavo")
 SCHOOL_NAMES = (
     "Erasmus",
     "Spinoza",
@@ -45,21 +44,63 @@ SCHOOL_NAMES = (
     "Montessori",
     "Wolfert",
     "Hofstad",
-    "Stedelijk",
-    "Christelijk",
-    "Openbaar",
     "Marnix",
     "Vathorst",
     "Helen Parkhurst",
+    "Johan de Witt",
+    "Christiaan Huygens",
 )
+# A school's name fits its type: "{name}" is one of SCHOOL_NAMES.
+SCHOOL_PATTERNS = {
+    "havo_vwo": ("{name} Lyceum", "{name} College"),
+    "gymnasium": ("Stedelijk Gymnasium {name}", "{name} Gymnasium"),
+    "scholengemeenschap": ("Scholengemeenschap {name}", "{name} College"),
+    "vmbo": ("{name} Vakcollege", "{name} Mavo"),
+    "mbo": ("ROC {name}", "{name} MBO College"),
+    "praktijkonderwijs": ("Praktijkschool {name}",),
+    "speciaal_onderwijs": ("{name} VSO",),
+    "isk": ("ISK {name}",),
+}
+GENERAL = (
+    "nederlands engels duits frans wiskunde natuurkunde scheikunde biologie aardrijkskunde "
+    "geschiedenis economie maatschappijleer lichamelijke_opvoeding kunst_ckv informatica"
+).split()
+VMBO_PROFILES = (
+    "zorg_welzijn bouwen_wonen_interieur produceren_installeren_energie mobiliteit_transport "
+    "economie_ondernemen horeca_bakkerij_recreatie groen media_vormgeving_ict"
+).split()
+# What is taught at each school type (the first subject is the one in the headline).
+SCHOOL_SUBJECTS = {
+    "havo_vwo": (*GENERAL, "bedrijfseconomie", "filosofie", "onderzoek_ontwerpen", "spaans"),
+    "gymnasium": (*GENERAL, "klassieke_talen", "klassieke_talen", "filosofie"),
+    "scholengemeenschap": (*GENERAL, "nask", "techniek", "bedrijfseconomie"),
+    "vmbo": ("nederlands", "engels", "wiskunde", "nask", "biologie", "economie", *VMBO_PROFILES),
+    "mbo": (*VMBO_PROFILES, "nederlands", "engels", "loopbaanorientatie"),
+    "praktijkonderwijs": ("techniek", "groen", "horeca_bakkerij_recreatie", "nederlands"),
+    "speciaal_onderwijs": ("nederlands", "wiskunde", "techniek", "lichamelijke_opvoeding"),
+    "isk": ("nederlands", "engels", "wiskunde", "maatschappijleer"),
+}
+# Weights: most teachers in the programme work at havo/vwo, vmbo and broad schools.
+SCHOOL_TYPE_WEIGHTS = {
+    "havo_vwo": 6,
+    "gymnasium": 2,
+    "scholengemeenschap": 5,
+    "vmbo": 5,
+    "mbo": 3,
+    "praktijkonderwijs": 1,
+    "speciaal_onderwijs": 1,
+    "isk": 1,
+}
+FIRST_DEGREE = ("havo_vwo", "gymnasium")  # upper secondary: a first-degree teaching licence
 COMPANIES = {
     "openbaar_vervoer": ("RET", "GVB", "HTM", "NS", "Arriva", "Hermes"),
     "ict": ("Bit Labs", "Topicus", "Cognizant NL", "Exact", "Bol.com tech", "Ordina"),
     "financiele_dienstverlening": ("ING", "Rabobank", "ABN AMRO", "Achmea", "NN Group"),
     "zorg": ("Erasmus MC", "Amsterdam UMC", "Catharina Ziekenhuis", "Zorggroep Rijnmond"),
-    "industrie": ("ASML", "Stork", "VDL", "Philips", "Damen Shipyards", "Tata Steel"),
+    "industrie": ("ASML", "Stork", "VDL", "Philips", "Tata Steel"),
+    "maritiem": ("Damen Shipyards", "Boskalis", "Van Oord", "Port of Rotterdam"),
     "energie": ("Eneco", "Vattenfall", "TenneT", "Alliander"),
-    "logistiek": ("Port of Rotterdam", "PostNL", "DHL Supply Chain", "Schiphol"),
+    "logistiek": ("PostNL", "DHL Supply Chain", "Schiphol", "Bol.com logistiek"),
     "chemie": ("Shell Pernis", "Dow Benelux", "AkzoNobel", "DSM-Firmenich"),
     "overheid": (
         "Gemeente Rotterdam",
@@ -71,32 +112,130 @@ COMPANIES = {
     "zakelijke_dienstverlening": ("Deloitte", "Arcadis", "Randstad", "Accenture"),
     "bouw": ("BAM", "Heijmans", "Dura Vermeer"),
     "handel": ("Ahold Delhaize", "Coolblue", "HEMA"),
+    "agri_food": ("FrieslandCampina", "Vion", "Royal Cosun"),
+    "onderzoek": ("TNO", "Deltares", "AMOLF"),
 }
-FIELD_TITLES = {
-    "werktuigbouwkunde": "Ingenieur werktuigbouw",
-    "elektrotechniek": "Elektrotechnisch ingenieur",
-    "transporttechniek": "Ingenieur tramonderhoud",
-    "it_software": "Softwareontwikkelaar",
-    "data_ai": "Data scientist",
-    "finance_accounting": "Financieel controller",
-    "bank_verzekeringen": "Risicomanager",
-    "marketing_communicatie": "Marketingmanager",
-    "sales": "Salesmanager",
-    "international_business": "Export manager",
-    "gezondheidszorg": "Verpleegkundig specialist",
-    "procesindustrie": "Procestechnoloog",
-    "energie": "Energieadviseur",
-    "logistiek": "Supply chain planner",
-    "recht": "Bedrijfsjurist",
-    "hr": "HR-adviseur",
-    "overheid_beleid": "Beleidsadviseur",
-    "kunst_media_design": "UX-designer",
-    "journalistiek": "Redacteur",
-    "ondernemerschap": "Oprichter start-up",
-    "bouw": "Projectleider bouw",
-    "civiele_techniek": "Constructeur",
-    "food": "Levensmiddelentechnoloog",
-}
+# One coherent professional: (field, headline, sectors where that job is, educations).
+PROFESSIONS = (
+    (
+        "werktuigbouwkunde",
+        "Ingenieur werktuigbouw",
+        ("industrie", "maritiem", "energie"),
+        ("HBO Werktuigbouwkunde", "WO Werktuigbouwkunde (TU Delft)"),
+    ),
+    (
+        "elektrotechniek",
+        "Elektrotechnisch ingenieur",
+        ("industrie", "energie", "openbaar_vervoer"),
+        ("HBO Elektrotechniek", "WO Electrical Engineering (TU/e)"),
+    ),
+    (
+        "transporttechniek",
+        "Ingenieur tramonderhoud",
+        ("openbaar_vervoer",),
+        ("HBO Werktuigbouwkunde", "MBO-4 Mechatronica + HBO Technische Bedrijfskunde"),
+    ),
+    (
+        "civiele_techniek",
+        "Constructeur",
+        ("bouw", "overheid"),
+        ("HBO Civiele Techniek", "WO Civiele Techniek (TU Delft)"),
+    ),
+    (
+        "it_software",
+        "Softwareontwikkelaar",
+        ("ict", "financiele_dienstverlening", "handel"),
+        ("HBO-ICT", "WO Informatica"),
+    ),
+    (
+        "data_ai",
+        "Data scientist",
+        ("ict", "financiele_dienstverlening", "zorg"),
+        ("WO Data Science", "WO Econometrie"),
+    ),
+    (
+        "finance_accounting",
+        "Financieel controller",
+        ("financiele_dienstverlening", "zakelijke_dienstverlening", "handel"),
+        ("HBO Accountancy", "WO Bedrijfseconomie"),
+    ),
+    (
+        "bank_verzekeringen",
+        "Risicomanager",
+        ("financiele_dienstverlening",),
+        ("WO Econometrie", "WO Economie"),
+    ),
+    (
+        "marketing_communicatie",
+        "Marketingmanager",
+        ("media", "handel"),
+        ("HBO Communicatie", "WO Communicatiewetenschap"),
+    ),
+    (
+        "gezondheidszorg",
+        "Verpleegkundig specialist",
+        ("zorg",),
+        ("HBO Verpleegkunde + master Advanced Nursing Practice",),
+    ),
+    (
+        "procesindustrie",
+        "Procestechnoloog",
+        ("chemie",),
+        ("HBO Chemische Technologie", "WO Scheikundige Technologie"),
+    ),
+    (
+        "energie",
+        "Energieadviseur",
+        ("energie",),
+        ("HBO Werktuigbouwkunde", "WO Sustainable Energy Technology"),
+    ),
+    (
+        "logistiek",
+        "Supply chain planner",
+        ("logistiek", "handel"),
+        ("HBO Logistiek", "WO Bedrijfskunde"),
+    ),
+    (
+        "maritiem_havens",
+        "Havencoördinator",
+        ("maritiem",),
+        ("HBO Maritiem Officier", "HBO Logistiek"),
+    ),
+    ("recht", "Bedrijfsjurist", ("zakelijke_dienstverlening", "overheid"), ("WO Rechten",)),
+    (
+        "hr",
+        "HR-adviseur",
+        ("zakelijke_dienstverlening", "overheid", "zorg"),
+        ("HBO Human Resource Management", "WO Arbeids- en organisatiepsychologie"),
+    ),
+    ("overheid_beleid", "Beleidsadviseur", ("overheid",), ("WO Bestuurskunde", "WO Politicologie")),
+    (
+        "kunst_media_design",
+        "UX-designer",
+        ("media", "ict"),
+        ("HBO Communication & Multimedia Design",),
+    ),
+    ("journalistiek", "Redacteur", ("media",), ("HBO Journalistiek",)),
+    ("bouw", "Projectleider bouw", ("bouw",), ("HBO Bouwkunde",)),
+    (
+        "food",
+        "Levensmiddelentechnoloog",
+        ("agri_food",),
+        ("HBO Food Technology", "WO Levensmiddelentechnologie (WUR)"),
+    ),
+    (
+        "duurzaamheid_milieu",
+        "Duurzaamheidsadviseur",
+        ("energie", "overheid", "zakelijke_dienstverlening"),
+        ("WO Milieukunde", "HBO Milieukunde"),
+    ),
+    (
+        "onderzoek_wetenschap",
+        "Onderzoeker",
+        ("onderzoek",),
+        ("Promotie natuurkunde", "Promotie scheikunde"),
+    ),
+)
 HUB_PLACES = (
     "rotterdam",
     "amsterdam",
@@ -121,11 +260,61 @@ HUB_PLACES = (
 )
 
 
+LANGUAGES = {"nederlands", "engels", "duits", "frans", "spaans"}
+
+
+def _subject_name(code: str, labels: dict[str, str]) -> str:
+    """'natuurkunde', 'Duits', 'zorg & welzijn': the label as it reads inside a sentence."""
+    label = labels[code].split(" (")[0].split(" / ")[0]
+    return label if code in LANGUAGES else label.lower()
+
+
+def _teacher(rng: random.Random, labels: dict[str, str], town: str) -> dict[str, Any]:
+    """A teacher whose school type, school name, subjects, education and bio fit together."""
+    org_type = rng.choices(list(SCHOOL_TYPE_WEIGHTS), weights=list(SCHOOL_TYPE_WEIGHTS.values()))[0]
+    taught = SCHOOL_SUBJECTS[org_type]
+    first = rng.choice(taught)
+    second = rng.choice([s for s in taught if s != first])
+    subjects = [first] if rng.random() < 0.5 else [first, second]
+    subject = _subject_name(first, labels)
+    organisation = rng.choice(SCHOOL_PATTERNS[org_type]).format(name=rng.choice(SCHOOL_NAMES))
+    degree = "Eerstegraads" if org_type in FIRST_DEGREE else "Tweedegraads"
+    education = rng.choice(
+        (f"{degree} lerarenopleiding {subject}", f"Master Leraar VHO {subject}")
+        if org_type in FIRST_DEGREE
+        else (f"{degree} lerarenopleiding {subject}",)
+    )
+    return {
+        "org_type": org_type,
+        "subjects": subjects,
+        "headline": f"Docent {subject}",
+        "organisation": organisation,
+        "education": education,
+        "bio": f"Ik geef {subject} op {organisation} in {town}. Ik wil zien hoe mijn vak "
+        "buiten school gebruikt wordt en dat terugbrengen in mijn lessen.",
+    }
+
+
+def _professional(rng: random.Random, labels: dict[str, str], town: str) -> dict[str, Any]:
+    """A professional whose job, sector, company, field, education and bio fit together."""
+    field, headline, sectors, educations = rng.choice(PROFESSIONS)
+    org_type = rng.choice(sectors)
+    neighbours = [p[0] for p in PROFESSIONS if p[0] != field and set(p[2]) & set(sectors)]
+    subjects = [field] + ([rng.choice(neighbours)] if neighbours and rng.random() < 0.5 else [])
+    organisation = rng.choice(COMPANIES[org_type])
+    return {
+        "org_type": org_type,
+        "subjects": subjects,
+        "headline": headline,
+        "organisation": organisation,
+        "education": rng.choice(educations),
+        "bio": f"{headline} bij {organisation} in {town}; mijn vakgebied is "
+        f"{_subject_name(field, labels)}. Ik wil leerlingen laten zien wat mijn werk inhoudt.",
+    }
+
+
 def _people(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
     vocab = get_vocabulary()
-    school_subjects = [s["code"] for s in vocab.subjects if s["group"] == "school"]
-    fields = [s["code"] for s in vocab.subjects if s["group"] == "field"]
-    teacher_orgs = [o["code"] for o in vocab.organisation_types if o["side"] == "teacher"]
     goals = {
         side: [g["code"] for g in vocab.goals if side in g.get("sides", [side])]
         for side in ("teacher", "professional")
@@ -138,36 +327,12 @@ def _people(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         side = "teacher" if n % 2 == 0 else "professional"
         first, last = rng.choice(FIRST), rng.choice(LAST)
         place = rng.choice(hubs) if rng.random() < 0.7 else rng.choice(places)
-        if side == "teacher":
-            subjects = rng.sample(school_subjects, rng.choice((1, 1, 2, 2, 3)))
-            org_type = rng.choice(teacher_orgs)
-            headline = f"Docent {labels[subjects[0]].lower()}"
-            organisation = f"{rng.choice(SCHOOL_NAMES)} {rng.choice(SCHOOLS)}"
-            education = rng.choice(
-                (
-                    "Lerarenopleiding (tweedegraads)",
-                    "Universitaire lerarenopleiding",
-                    "Master Leraar VHO",
-                    "Pabo + bijscholing",
-                )
-            )
-        else:
-            subjects = rng.sample(fields, rng.choice((1, 2, 2, 3)))
-            org_type = rng.choice(list(COMPANIES))
-            headline = FIELD_TITLES.get(subjects[0], f"Specialist {labels[subjects[0]].lower()}")
-            organisation = rng.choice(COMPANIES[org_type])
-            education = rng.choice(
-                (
-                    "HBO Werktuigbouwkunde",
-                    "WO Technische Natuurkunde",
-                    "HBO Bedrijfskunde",
-                    "WO Econometrie",
-                    "MBO-4 Techniek",
-                    "WO Informatica",
-                    "HBO Communicatie",
-                    "WO Rechten",
-                )
-            )
+        town = vocab.places[place].name
+        make = _teacher if side == "teacher" else _professional
+        story = make(rng, labels, town)
+        subjects, org_type = story["subjects"], story["org_type"]
+        headline, organisation = story["headline"], story["organisation"]
+        education = story["education"]
         start = rng.randint(1, 12)
         months = sorted({(start + k - 1) % 12 + 1 for k in range(rng.randint(3, 8))})
         mode = rng.choices(("balanced", "subject", "surprise"), weights=(6, 3, 1))[0]
@@ -179,7 +344,7 @@ def _people(count: int, rng: random.Random) -> Iterator[dict[str, Any]]:
                 "headline": headline,
                 "organisation": organisation,
                 "organisation_type": org_type,
-                "bio": f"{headline} bij {organisation}. Benieuwd naar de andere kant.",
+                "bio": story["bio"],
                 "subjects": subjects,
                 "education": education,
                 "place": place,
@@ -285,14 +450,23 @@ def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
             else ["transporttechniek", "werktuigbouwkunde"]
         )
         headline = "Docent natuurkunde" if side == "teacher" else "Ingenieur tramonderhoud"
-        organisation = "Erasmiaans Gymnasium" if side == "teacher" else "RET"
+        organisation = "Wolfert Lyceum" if side == "teacher" else "RET"
         profile = person["profile"] | {
+            "education": "Eerstegraads lerarenopleiding natuurkunde"
+            if side == "teacher"
+            else "HBO Werktuigbouwkunde",
+            "bio": "Ik geef natuurkunde en wiskunde op het Wolfert Lyceum (havo/vwo) in "
+            "Rotterdam. Ik wil weten hoe ingenieurs natuurkunde gebruiken en dat laten zien "
+            "in mijn lessen."
+            if side == "teacher"
+            else "Ingenieur tramonderhoud bij de RET in Rotterdam: ik zorg dat de trams "
+            "rijden. Ik wil leerlingen laten zien hoeveel natuurkunde er in een tram zit.",
             "place": "rotterdam",
             "region": "rotterdam",
             "subjects": fields,
             "headline": headline,
             "organisation": organisation,
-            "organisation_type": "gymnasium" if side == "teacher" else "openbaar_vervoer",
+            "organisation_type": "havo_vwo" if side == "teacher" else "openbaar_vervoer",
             "goals": ["other_world", "hybrid_career"],
             "available_months": [1, 2, 3, 4, 5, 6],
             "hours_per_month": 8,

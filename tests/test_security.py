@@ -173,4 +173,7 @@ def test_docs_can_be_switched_off(monkeypatch) -> None:
 def test_personal_data_is_not_cached(client: TestClient, make_participant) -> None:
     teacher = make_participant("teacher")
     response = client.get(f"{API}/me", headers=teacher.headers)
-    assert response.headers["Cache-Control"] == "no-store"
+    # only the caller's own client may keep it, and must revalidate (ETag): no shared cache
+    assert response.headers["Cache-Control"] == "private, no-cache"
+    matches = client.get(f"{API}/matches", headers=teacher.headers)
+    assert matches.headers["Cache-Control"] == "no-store"

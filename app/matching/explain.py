@@ -1,4 +1,4 @@
-"""Short Dutch sentences that say why a candidate scores as they do."""
+"""Short sentences (Dutch by default, or English) that say why a candidate scores as they do."""
 
 from functools import cache, lru_cache
 
@@ -10,10 +10,47 @@ from app.matching.scoring import Scores
 from app.vocabulary import get_vocabulary, subject_relatedness
 
 MONTHS_NL = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+# Every sentence in both languages; the keys name what each says.
+TEXTS: dict[str, dict[str, str]] = {
+    "nl": {
+        "surprise": "Verrassingsmatch: {a} en {b} liggen ver uit elkaar",
+        "same_subject": "Jullie delen het vakgebied {a}",
+        "related": "{A} sluit aan bij {b}",
+        "same_region": "Jullie zitten allebei in regio {region} ({km} km)",
+        "distance": "{km} km van elkaar",
+        "one_more_goal": " (en 1 ander doel)",
+        "more_goals": " (en {n} andere doelen)",
+        "shared_goal": "Jullie willen allebei: {goal}{more}",
+        "shared_outcome": "Jullie verwachten allebei: {outcome}",
+        "no_months": "Geen gedeelde maanden beschikbaar",
+        "months": "Beiden beschikbaar in {months}",
+        "few_hours": " (maar maar {hours} uur per maand)",
+        "fallback": "Past binnen de reisafstand",
+        "region_prefix": "Regio ",
+    },
+    "en": {
+        "surprise": "Surprise match: {a} and {b} are far apart",
+        "same_subject": "You share the field {a}",
+        "related": "{A} connects with {b}",
+        "same_region": "You are both in the {region} region ({km} km)",
+        "distance": "{km} km apart",
+        "one_more_goal": " (and 1 other goal)",
+        "more_goals": " (and {n} other goals)",
+        "shared_goal": "You both want to: {goal}{more}",
+        "shared_outcome": "You both expect: {outcome}",
+        "no_months": "No months available in common",
+        "months": "Both available in {months}",
+        "few_hours": " (but only {hours} hours a month)",
+        "fallback": "Within travel distance",
+        "region_prefix": "",
+    },
+}
 
 
 @cache
-def _labels() -> dict[str, dict[str, str]]:
+def _labels(lang: str = "nl") -> dict[str, dict[str, str]]:
     vocab = get_vocabulary()
     lists = {
         "subjects": vocab.subjects,
@@ -21,7 +58,12 @@ def _labels() -> dict[str, dict[str, str]]:
         "regions": vocab.regions,
         "outcomes": vocab.outcomes,
     }
-    return {name: {item["code"]: item["nl"] for item in items} for name, items in lists.items()}
+    key = "en" if lang == "en" else "nl"
+    return {name: {item["code"]: item[key] for item in items} for name, items in lists.items()}
+
+
+def _text(lang: str) -> dict[str, str]:
+    return TEXTS["en"] if lang == "en" else TEXTS["nl"]
 
 
 def breakdown_dict(row: npt.NDArray[np.float64]) -> dict[str, float]:
@@ -34,82 +76,89 @@ def _relatedness(a: str, b: str) -> float:
     return subject_relatedness(a, b)
 
 
-def month_span(months: list[int]) -> str:
+def month_span(months: list[int], lang: str = "nl") -> str:
     """'jan–jun' for a run of months, otherwise a short list ('jan, mrt, sep')."""
+    names = MONTHS_EN if lang == "en" else MONTHS_NL
     months = sorted(months)
     if len(months) >= 3 and months == list(range(months[0], months[-1] + 1)):
-        return f"{MONTHS_NL[months[0] - 1]}–{MONTHS_NL[months[-1] - 1]}"
-    return ", ".join(MONTHS_NL[m - 1] for m in months)
+        return f"{names[months[0] - 1]}–{names[months[-1] - 1]}"
+    return ", ".join(names[m - 1] for m in months)
 
 
-def _subject_reason(me: Participant, other: Participant, surprise: bool) -> str | None:
-    labels = _labels()["subjects"]
+def _subject_reason(me: Participant, other: Participant, surprise: bool, lang: str) -> str | None:
+    labels, text = _labels(lang)["subjects"], _text(lang)
     pairs = [(_relatedness(a, b), a, b) for a in me.subjects for b in other.subjects]
     if not pairs:
         return None
     if surprise:
         _, a, b = min(pairs)
-        return (
-            f"Verrassingsmatch: {labels.get(a, a).lower()} en {labels.get(b, b).lower()} "
-            "liggen ver uit elkaar"
-        )
+        return text["surprise"].format(a=labels.get(a, a).lower(), b=labels.get(b, b).lower())
     strength, a, b = max(pairs)
     if strength <= 0:
         return None
     if a == b:
-        return f"Jullie delen het vakgebied {labels.get(a, a).lower()}"
-    return f"{labels.get(a, a)} sluit aan bij {labels.get(b, b).lower()}"
+        return text["same_subject"].format(a=labels.get(a, a).lower())
+    return text["related"].format(A=labels.get(a, a), b=labels.get(b, b).lower())
 
 
-def _region_reason(me: Participant, other: Participant, distance: float) -> str:
-    km = max(1, round(distance))
+def _region_reason(me: Participant, other: Participant, distance: float, lang: str) -> str:
+    km, text = max(1, round(distance)), _text(lang)
     if me.region == other.region:
-        name = _labels()["regions"].get(me.region, me.region).removeprefix("Regio ")
-        return f"Jullie zitten allebei in regio {name} ({km} km)"
-    return f"{km} km van elkaar"
+        name = _labels(lang)["regions"].get(me.region, me.region)
+        name = name.removeprefix("Regio ").removesuffix(" region")
+        return text["same_region"].format(region=name, km=km)
+    return text["distance"].format(km=km)
 
 
-def _motivation_reason(me: Participant, other: Participant) -> str | None:
+def _motivation_reason(me: Participant, other: Participant, lang: str) -> str | None:
+    labels, text = _labels(lang), _text(lang)
     shared = [g for g in me.goals if g in other.goals]
     if shared:
-        label = _labels()["goals"].get(shared[0], shared[0]).lower()
-        more = f" (en {len(shared) - 1} ander doel)" if len(shared) == 2 else ""
-        more = f" (en {len(shared) - 1} andere doelen)" if len(shared) > 2 else more
-        return f"Jullie willen allebei: {label}{more}"
+        label = labels["goals"].get(shared[0], shared[0]).lower()
+        more = text["one_more_goal"] if len(shared) == 2 else ""
+        more = text["more_goals"].format(n=len(shared) - 1) if len(shared) > 2 else more
+        return text["shared_goal"].format(goal=label, more=more)
     outcomes = [o for o in me.outcomes if o in other.outcomes]
     if outcomes:
-        label = _labels()["outcomes"].get(outcomes[0], outcomes[0]).lower()
-        return f"Jullie verwachten allebei: {label}"
+        label = labels["outcomes"].get(outcomes[0], outcomes[0]).lower()
+        return text["shared_outcome"].format(outcome=label)
     return None
 
 
-def _availability_reason(me: Participant, other: Participant) -> str | None:
+def _availability_reason(me: Participant, other: Participant, lang: str) -> str | None:
+    text = _text(lang)
     shared = sorted(set(me.months) & set(other.months))
     if not shared:
-        return "Geen gedeelde maanden beschikbaar"
+        return text["no_months"]
     hours = min(me.hours_per_month, other.hours_per_month)
-    text = f"Beiden beschikbaar in {month_span(shared)}"
+    sentence = text["months"].format(months=month_span(shared, lang))
     if hours < 3.5:
-        text += f" (maar maar {hours:g} uur per maand)"
-    return text
+        sentence += text["few_hours"].format(hours=f"{hours:g}")
+    return sentence
 
 
-def reasons(me: Participant, other: Participant, scores: Scores, row: int) -> list[str]:
+def reasons(
+    me: Participant, other: Participant, scores: Scores, row: int, lang: str = "nl"
+) -> list[str]:
     """1–4 reasons for `me` looking at `other`, the strongest parts of the match first."""
     return pair_reasons(
-        me, other, tuple(scores.breakdown[row].tolist()), float(scores.distance_km[row])
+        me, other, tuple(scores.breakdown[row].tolist()), float(scores.distance_km[row]), lang
     )
 
 
 def pair_reasons(
-    me: Participant, other: Participant, breakdown: tuple[float, ...], distance: float
+    me: Participant,
+    other: Participant,
+    breakdown: tuple[float, ...],
+    distance: float,
+    lang: str = "nl",
 ) -> list[str]:
-    """1–4 reasons for a pair, given its breakdown and distance."""
+    """1–4 reasons for a pair, given its breakdown and distance (`lang`: "nl" or "en")."""
     candidates: list[tuple[float, str | None]] = [
-        (breakdown[0], _subject_reason(me, other, me.match_mode == "surprise")),
-        (breakdown[1], _motivation_reason(me, other)),
-        (breakdown[2], _region_reason(me, other, distance)),
-        (breakdown[3], _availability_reason(me, other)),
+        (breakdown[0], _subject_reason(me, other, me.match_mode == "surprise", lang)),
+        (breakdown[1], _motivation_reason(me, other, lang)),
+        (breakdown[2], _region_reason(me, other, distance, lang)),
+        (breakdown[3], _availability_reason(me, other, lang)),
     ]
     ordered = [text for _, text in sorted(candidates, key=lambda c: -c[0]) if text]
-    return ordered[:4] or ["Past binnen de reisafstand"]
+    return ordered[:4] or [_text(lang)["fallback"]]

@@ -11,7 +11,16 @@ from sqlmodel import Session
 
 from app import ratelimit
 from app.db import SessionDep
-from app.errors import Unauthorized
+from app.errors import (
+    ALREADY_VERIFIED,
+    BAD_CREDENTIALS,
+    EMAIL_TAKEN,
+    HASHING_BUSY,
+    REFRESH_INVALID,
+    TOKEN_INVALID,
+    TOO_MANY_ATTEMPTS,
+    Unauthorized,
+)
 from app.schemas.common import problem_responses
 from app.schemas.users import (
     AcceptedOut,
@@ -45,7 +54,7 @@ router = APIRouter(prefix="/auth", tags=["account"])
     "mail is sent: until its link is used (POST /auth/verify-email) the participant can log "
     "in and edit their profile, but does not appear in feeds and cannot browse or swipe. "
     "Staff accounts are never self-registered.",
-    responses=problem_responses(409, 422, 429),
+    responses=problem_responses(EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY),
 )
 async def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
     async with password_request_admission():
@@ -67,7 +76,7 @@ async def register(body: RegisterIn, session: SessionDep, request: Request) -> U
     description="Form fields `username` (your email) and `password`, and optionally "
     "`device_name` (shown in GET /me/sessions). Used by the Authorize button of /docs. Unknown "
     "email and wrong password get the same answer. Every login is a session of its own.",
-    responses=problem_responses(401, 422, 429),
+    responses=problem_responses(BAD_CREDENTIALS, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY),
 )
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -118,7 +127,7 @@ def client_address(request: Request) -> str:
     "refresh token was used, it answers the same new refresh token (with a fresh access token) "
     "— safe for retries and racing requests; presented again later, it revokes that whole "
     "login, access tokens included.",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(REFRESH_INVALID, 422),
 )
 def refresh(body: RefreshIn, session: SessionDep) -> TokenOut:
     return accounts.rotate_refresh_token(session=session, refresh_token=body.refresh_token)
@@ -155,7 +164,7 @@ RESET_ACCEPTED = (
     "valid 48 hours (EMAIL_VERIFICATION_HOURS). No login needed: the link may be opened on "
     "another device. 400 for an invalid, expired or used token; failures are limited per "
     "client address (429).",
-    responses=problem_responses(400, 409, 422, 429),
+    responses=problem_responses(TOKEN_INVALID, EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS),
 )
 def verify_email(body: VerifyEmailIn, session: SessionDep, request: Request) -> VerifiedOut:
     with _token_attempt(session, request):
@@ -188,7 +197,7 @@ def _token_attempt(session: Session, request: Request) -> Iterator[None]:
     summary="Bevestigingsmail opnieuw sturen",
     description="A new verification mail to my address (earlier links keep working until "
     "they expire). 409 when already verified; at most 5 per hour (429).",
-    responses=problem_responses(401, 409, 429),
+    responses=problem_responses(401, ALREADY_VERIFIED, TOO_MANY_ATTEMPTS),
 )
 def resend_verification(user: CurrentUser, session: SessionDep) -> AcceptedOut:
     account_tokens.resend_verification(session=session, user=user)
@@ -204,7 +213,7 @@ def resend_verification(user: CurrentUser, session: SessionDep) -> AcceptedOut:
     "is prepared after the answer was sent, so the answer takes as long either way). The mail "
     "carries a single-use link valid 30 minutes (PASSWORD_RESET_MINUTES). Limited per address "
     "asked for and per client address (429, the same for any address).",
-    responses=problem_responses(422, 429),
+    responses=problem_responses(422, TOO_MANY_ATTEMPTS),
 )
 def password_reset(
     body: PasswordResetIn, request: Request, background: BackgroundTasks
@@ -226,7 +235,7 @@ def password_reset(
     "characters, not a common one). Every session of the account ends, on every server within "
     "seconds; log in again. 400 for an invalid, expired or used token; failures are limited "
     "per client address (429).",
-    responses=problem_responses(400, 422, 429),
+    responses=problem_responses(TOKEN_INVALID, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY),
 )
 def confirm_password_reset(
     body: PasswordResetConfirmIn, session: SessionDep, request: Request

@@ -11,7 +11,13 @@ from fastapi.responses import Response
 
 from app import clock
 from app.db import SessionDep, end_transaction
-from app.errors import Invalid
+from app.errors import (
+    EMAIL_TAKEN,
+    ONGOING_MATCH_LIMIT,
+    PAIR_BLOCKED,
+    PAIR_MATCHED_BEFORE,
+    Invalid,
+)
 from app.models import Match, Profile, Role, User
 from app.pagination import PageDep, page_of
 from app.routers.trajectory import evaluations_view
@@ -43,8 +49,8 @@ from app.services.profiles import missing_fields
 from app.services.trajectory import Progress
 from app.vocabulary import get_vocabulary
 
-router = APIRouter(prefix="/coordinator", tags=["coördinator"])
-admin_router = APIRouter(prefix="/admin", tags=["coördinator"])
+router = APIRouter(prefix="/coordinator", tags=["coordinator"])
+admin_router = APIRouter(prefix="/admin", tags=["coordinator"])
 
 RegionQuery = Annotated[
     str | None, Query(max_length=40, description="Region code; default: all mine")
@@ -257,7 +263,9 @@ def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> Coordi
     description="Pair a teacher and a professional of my regions (origin `coordinator`). It "
     "starts in its trial period and both are notified. 409 when either is at the ongoing-match "
     "limit, they blocked each other, or they were matched before." + SCOPE_NOTE,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401, 403, 404, PAIR_MATCHED_BEFORE, PAIR_BLOCKED, ONGOING_MATCH_LIMIT, 422
+    ),
 )
 def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
     scope = service.scope_of(session, staff)
@@ -488,7 +496,7 @@ def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery 
     summary="Coördinator of admin aanmaken (alleen admins)",
     description="Create a coordinator (with at least one region) or an admin. Participants "
     "register themselves; staff accounts are never self-registered.",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, EMAIL_TAKEN, 422),
 )
 async def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> UserPublic:
     unknown = sorted(set(body.regions) - get_vocabulary().region_codes)

@@ -13,7 +13,14 @@ from starlette.types import Message, Receive, Scope, Send
 from app import tokens
 from app.config import get_settings
 from app.db import POOL_STATE_KEY, SessionDep, session_scope
-from app.errors import AppError, Unauthorized
+from app.errors import (
+    EVENTS_UNAVAILABLE,
+    LAST_EVENT_ID_INVALID,
+    STREAM_TICKET_INVALID,
+    AppError,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from app.models import User
 from app.schemas.common import problem_responses
 from app.security import CurrentUser, oauth2_scheme
@@ -21,11 +28,9 @@ from app.services import events as service
 from app.services.event_hub import Hub, Subscriber, get_hub
 
 log = logging.getLogger("jobtinder.events")
-router = APIRouter(tags=["meldingen"])
+router = APIRouter(tags=["notifications"])
 
 BATCH = 100
-TICKET_INVALID = "The stream ticket is unknown, expired or already used."
-LAST_EVENT_ID_INVALID = "Last-Event-ID must be a non-negative integer (an event id)."
 
 
 class TicketOut(BaseModel):
@@ -109,7 +114,7 @@ async def stream(
     if after is None and last_event_id_header is not None:
         value = last_event_id_header.strip()
         if not value.isdigit() or int(value) > 2**53:
-            raise UnprocessableLastEventId()
+            raise AppError(LAST_EVENT_ID_INVALID)
         after = int(value)
     if ticket is not None:
         user_id = await run_in_threadpool(_claim, ticket)
@@ -119,22 +124,15 @@ async def stream(
         raise Unauthorized()
     hub = get_hub(request.app)
     if hub is None:  # an app served without its lifespan
-        raise AppError("The event stream is not available on this server.")
+        raise ServiceUnavailable(EVENTS_UNAVAILABLE)
     return EventStream(user_id=user_id, after=after, hub=hub, pool=_pool(request))
-
-
-class UnprocessableLastEventId(AppError):
-    status, title, slug = 422, "Unprocessable content", "validation-error"
-
-    def __init__(self) -> None:
-        super().__init__(LAST_EVENT_ID_INVALID)
 
 
 def _claim(ticket: str) -> int:
     with session_scope(write=True) as session:
         user_id = service.claim_ticket(session, ticket=ticket)
         if user_id is None:
-            raise Unauthorized(TICKET_INVALID)
+            raise Unauthorized(STREAM_TICKET_INVALID)
         _check_user(session.get(User, user_id))
         return user_id
 

@@ -1,11 +1,11 @@
 """Liveness and readiness probes (no auth)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.db import get_engine
-from app.errors import DATABASE_UNAVAILABLE, problem
+from app.errors import database_unavailable, language_of
 
 router = APIRouter(tags=["operations"])
 
@@ -20,10 +20,10 @@ def healthz() -> dict[str, str]:
     summary="Database reachable",
     responses={503: {"description": "Database unreachable"}},
 )
-def readyz() -> JSONResponse:
+def readyz(request: Request) -> JSONResponse:
     try:
         with get_engine().connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception:  # any failure to reach the database means "not ready"
-        return problem(503, "Service unavailable", DATABASE_UNAVAILABLE, slug="service-unavailable")
+        return database_unavailable(language_of(request))
     return JSONResponse({"status": "ready"})

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from app.db import SessionDep
+from app.errors import UNSUBSCRIBE_UNKNOWN, UNSUBSCRIBE_USED
 from app.schemas.common import problem_responses
 from app.services import outbox
 
-router = APIRouter(prefix="/mail", tags=["meldingen"])
+router = APIRouter(prefix="/mail", tags=["notifications"])
 
 TokenQuery = Annotated[
     str,
@@ -65,7 +66,7 @@ def _page(language: str, title: str, body: str) -> HTMLResponse:
     description="The page behind the unsubscribe link in a notification mail: asks to "
     "confirm (a GET never unsubscribes, so link scanners change nothing). 404 for an unknown "
     "token, 410 once it has been used.",
-    responses=problem_responses(404, 422, extra={410: {"description": "Link already used"}}),
+    responses=problem_responses(UNSUBSCRIBE_UNKNOWN, UNSUBSCRIBE_USED, 422),
 )
 def unsubscribe_page(token: TokenQuery, session: SessionDep) -> HTMLResponse:
     kind, language = outbox.find_unsubscribe(session, token=token)
@@ -90,7 +91,7 @@ def unsubscribe_page(token: TokenQuery, session: SessionDep) -> HTMLResponse:
     "token (in-app notifications stay). The target of `List-Unsubscribe` with "
     "`List-Unsubscribe-Post: List-Unsubscribe=One-Click`; no login. Each token works once: "
     "404 for an unknown token, 410 once it has been used.",
-    responses=problem_responses(404, 422, extra={410: {"description": "Link already used"}}),
+    responses=problem_responses(UNSUBSCRIBE_UNKNOWN, UNSUBSCRIBE_USED, 422),
 )
 def unsubscribe(token: TokenQuery, session: SessionDep) -> HTMLResponse:
     kind, language = outbox.find_unsubscribe(session, token=token)

@@ -2,10 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from app.db import SessionDep
-from app.errors import NotFound
+from app.errors import MATCH_NOT_IN_TRIAL, MATCH_NOT_ONGOING, NotFound
 from app.models import Match
 from app.pagination import MAX_ID, PageDep, page_of
 from app.schemas.common import Page, problem_responses
@@ -69,12 +69,15 @@ def read_match(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> Mat
     summary="Doorgaan na de proeftijd",
     description="I want to continue after the trial. When both partners have confirmed, the "
     "match becomes `active`. Confirming twice changes nothing; 409 outside the trial.",
-    responses=problem_responses(401, 404, 409),
+    responses=problem_responses(401, 404, MATCH_NOT_IN_TRIAL),
 )
 def confirm(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> MatchOut:
     assert user.id is not None
     match = match_service.confirm_match(session=session, match=match, by=user)
     return match_view(session, match, user.id)
+
+
+_NO_REASON = ExitIn()
 
 
 @router.post(
@@ -84,13 +87,17 @@ def confirm(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> MatchO
     description="End the match at any time, no reason needed. The partner gets a neutral "
     "message and never sees the reason or note (only coordinators do). Both return to the "
     "pool; this pair is never suggested again; nobody's ranking drops.",
-    responses=problem_responses(401, 404, 409, 422),
+    responses=problem_responses(401, 404, MATCH_NOT_ONGOING, 422),
 )
 def exit_match(
-    match: OwnedMatch, user: CurrentUser, session: SessionDep, body: ExitIn | None = None
+    match: OwnedMatch,
+    user: CurrentUser,
+    session: SessionDep,
+    body: Annotated[
+        ExitIn, Body(description="Optional: the call without a body exits too.")
+    ] = _NO_REASON,
 ) -> MatchOut:
     assert user.id is not None
-    body = body or ExitIn()
     match = match_service.exit_match(
         session=session, match=match, by=user, reason=body.reason, note=body.note
     )

@@ -1,17 +1,34 @@
 """My account: who I am, my profile, my data (export and erasure)."""
 
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 
-from app import clock
+from app import clock, i18n
+from app.caching import PRIVATE_REVALIDATE, cached_json, etag_responses
 from app.config import get_settings
 from app.db import SessionDep
-from app.errors import ContentTooLarge, NotFound
+from app.errors import (
+    EMAIL_TAKEN,
+    HASHING_BUSY,
+    PASSWORD_CHANGED_MEANWHILE,
+    PHOTO_TOO_LARGE,
+    SAME_EMAIL,
+    TOO_MANY_ATTEMPTS,
+    WRONG_PASSWORD,
+    ContentTooLarge,
+    NotFound,
+)
 from app.models import Profile
-from app.pagination import PageDep
-from app.schemas.common import problem_responses
-from app.schemas.notifications import NotificationSettingsIn, NotificationSettingsOut
+from app.pagination import BY_TIME, PageDep, page_of
+from app.schemas.common import Page, problem_responses
+from app.schemas.export import ExportOut
+from app.schemas.matches import MyBlockOut, MySwipeOut
+from app.schemas.notifications import (
+    NotificationSettingsIn,
+    NotificationSettingsOut,
+    notification_text,
+)
 from app.schemas.profiles import ProfileOwn, ProfilePatch, ProfilePut
 from app.schemas.users import (
     AcceptedOut,
@@ -27,25 +44,29 @@ from app.services import (
     accounts,
     credentials,
     mail_preferences,
+    my_lists,
     photos,
     sessions,
 )
 from app.services import profiles as profile_service
 
-router = APIRouter(prefix="/me", tags=["account"])
+router = APIRouter(prefix="/me")  # tags per route: one tag per operation
 
 
 @router.get(
     "",
+    tags=["account"],
     response_model=MeOut,
     summary="Mijn account",
-    description="My account and, for participants, my own full profile (or null).",
-    responses=problem_responses(401),
+    description="My account and, for participants, my own full profile (or null). Private "
+    "to me (`Cache-Control: private, no-cache`) with an ETag: If-None-Match answers 304 "
+    "while nothing changed.",
+    responses=problem_responses(401) | etag_responses("My account"),
 )
-def read_me(user: CurrentUser, session: SessionDep) -> MeOut:
+def read_me(user: CurrentUser, session: SessionDep, request: Request) -> Response:
     profile = session.get(Profile, user.id)
     regions = profile_service.coordinator_regions(session, user)
-    return MeOut(
+    me = MeOut(
         id=user.id or 0,
         email=user.email,
         name=user.name,
@@ -55,12 +76,13 @@ def read_me(user: CurrentUser, session: SessionDep) -> MeOut:
         email_verified=user.email_verified,
         profile=profile_service.own_profile(profile, user) if profile else None,
     )
+    return cached_json(request, me, cache_control=PRIVATE_REVALIDATE)
 
 
 @router.put(
     "/profile",
     response_model=ProfileOwn,
-    tags=["profiel"],
+    tags=["profile"],
     summary="Profiel aanmaken of vervangen",
     description="Create or replace my profile. Fields left out return to their defaults. "
     "Codes come from GET /api/v1/vocabulary.",
@@ -74,7 +96,7 @@ def put_profile(body: ProfilePut, user: Participant, session: SessionDep) -> Pro
 @router.patch(
     "/profile",
     response_model=ProfileOwn,
-    tags=["profiel"],
+    tags=["profile"],
     summary="Profiel deels wijzigen",
     description='Change only the fields sent, e.g. `{"discoverable": false}` to pause.',
     responses=problem_responses(401, 403, 422),
@@ -87,7 +109,7 @@ def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) ->
 @router.put(
     "/photo",
     response_model=ProfileOwn,
-    tags=["profiel"],
+    tags=["profile"],
     summary="Profielfoto uploaden of vervangen",
     description="A JPEG, PNG or WebP photo (multipart field `file`, up to PHOTO_MAX_BYTES, "
     "default 10 MB). The image is decoded for real (file name and Content-Type are ignored), "
@@ -106,7 +128,7 @@ def put_photo(
     limit = get_settings().photo_max_bytes
     data = file.file.read(limit + 1)
     if len(data) > limit:
-        raise ContentTooLarge(photos.PHOTO_TOO_LARGE.format(limit=limit))
+        raise ContentTooLarge(limit, PHOTO_TOO_LARGE)
     profile = photos.set_photo(session=session, user=user, data=data)
     return profile_service.own_profile(profile, user)
 
@@ -115,7 +137,7 @@ def put_photo(
     "/photo",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    tags=["profiel"],
+    tags=["profile"],
     summary="Profielfoto verwijderen",
     description="Remove my photo; its stored images are deleted. 204 also when there was none.",
     responses=problem_responses(401, 403),
@@ -129,7 +151,7 @@ def delete_photo(user: Participant, session: SessionDep) -> Response:
 @router.get(
     "/notification-settings",
     response_model=NotificationSettingsOut,
-    tags=["meldingen"],
+    tags=["notifications"],
     summary="Mijn meldingsinstellingen",
     description="In-app notifications are always on; per type, mail on or off (defaults: "
     "on). `language` (nl, the default, or en) is the language of my mails.",
@@ -142,7 +164,7 @@ def read_notification_settings(user: CurrentUser, session: SessionDep) -> Notifi
 @router.put(
     "/notification-settings",
     response_model=NotificationSettingsOut,
-    tags=["meldingen"],
+    tags=["notifications"],
     summary="Meldingsinstellingen wijzigen",
     description='Change what is sent, e.g. `{"mail": {"behind_schedule": false}}` or '
     '`{"language": "en"}`; types and fields left out keep their value. Unknown types: 422.',
@@ -156,17 +178,25 @@ def put_notification_settings(
 
 @router.get(
     "/export",
+    tags=["account"],
+    response_model=ExportOut,
     summary="Al mijn gegevens (AVG inzage)",
     description="Everything stored about me: account, profile, swipes, blocks, matches, "
     "notifications. Nothing personal about anyone else.",
     responses=problem_responses(401),
 )
-def export_me(user: CurrentUser, session: SessionDep) -> dict[str, Any]:
-    return accounts.export_data(session=session, user=user)
+def export_me(user: CurrentUser, session: SessionDep, request: Request) -> ExportOut:
+    data = accounts.export_data(session=session, user=user)
+    lang = i18n.for_user(user, request.headers.get("accept-language"))
+    data["notifications"] = [
+        n | {"text": notification_text(n["type"], n["data"], lang)} for n in data["notifications"]
+    ]
+    return ExportOut.model_validate(data)
 
 
 @router.delete(
     "",
+    tags=["account"],
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Account verwijderen (AVG)",
@@ -181,6 +211,7 @@ def delete_me(user: CurrentUser, session: SessionDep) -> Response:
 
 @router.get(
     "/sessions",
+    tags=["account"],
     response_model=SessionPage,
     summary="Mijn sessies (ingelogde apparaten)",
     description="My logins still in force, newest first: when each began and was last used "
@@ -213,6 +244,7 @@ def list_sessions(
 
 @router.delete(
     "/sessions/{session_id}",
+    tags=["account"],
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Een sessie beëindigen",
@@ -230,13 +262,16 @@ def delete_session(session_id: str, user: CurrentUser, session: SessionDep) -> R
 
 @router.post(
     "/password",
+    tags=["account"],
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Wachtwoord wijzigen",
     description="Needs the current password (a wrong one is 422 and counts as a failed "
     "login). The new one: at least 10 characters, not a common password. Every other "
     "session ends; this one stays.",
-    responses=problem_responses(401, 409, 422, 429),
+    responses=problem_responses(
+        401, PASSWORD_CHANGED_MEANWHILE, WRONG_PASSWORD, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY
+    ),
 )
 def change_password(
     body: ChangePasswordIn, user: CurrentUser, bearer: Bearer, session: SessionDep
@@ -253,6 +288,7 @@ def change_password(
 
 @router.post(
     "/email",
+    tags=["account"],
     status_code=status.HTTP_202_ACCEPTED,
     response_model=AcceptedOut,
     summary="E-mailadres wijzigen",
@@ -260,10 +296,74 @@ def change_password(
     "A confirmation link goes to the new address; the change takes effect when it is used "
     "(POST /auth/verify-email) and the old address is then told. Until then nothing changes. "
     "409 if the new address is taken.",
-    responses=problem_responses(401, 409, 422, 429),
+    responses=problem_responses(
+        401, EMAIL_TAKEN, SAME_EMAIL, WRONG_PASSWORD, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY
+    ),
 )
 def change_email(body: ChangeEmailIn, user: CurrentUser, session: SessionDep) -> AcceptedOut:
     account_tokens.request_email_change(
         session=session, user=user, new_email=str(body.new_email), password=body.password
     )
     return AcceptedOut(detail="We sent a confirmation link to the new address.")
+
+
+@router.get(
+    "/swipes",
+    tags=["feed"],
+    response_model=Page[MySwipeOut],
+    summary="Mijn swipes",
+    description="My likes and passes, newest first; `undoable` marks those DELETE "
+    "/swipes/{target_id} can take back (no match came from them). Filter with `decision`.",
+    responses=problem_responses(401, 403, 422),
+)
+def list_my_swipes(
+    user: Participant,
+    session: SessionDep,
+    page: PageDep,
+    decision: Annotated[Literal["like", "pass"] | None, Query()] = None,
+) -> Page[MySwipeOut]:
+    assert user.id is not None
+    rows = my_lists.my_swipes(
+        session=session,
+        user_id=user.id,
+        decision=decision,
+        after_id=page.after_id(),
+        limit=page.limit,
+    )
+    items, cursor = page_of(
+        rows,
+        page.limit,
+        lambda r: MySwipeOut(
+            target_id=r.swipe.target_id,
+            decision="like" if r.swipe.decision == "like" else "pass",
+            created_at=clock.as_utc(r.swipe.created_at),
+            undoable=r.undoable,
+        ),
+        lambda r: [r.swipe.id],
+    )
+    return Page[MySwipeOut](items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/blocks",
+    tags=["feed"],
+    response_model=Page[MyBlockOut],
+    summary="Mijn blokkades",
+    description="The people I blocked, newest first, to lift a block with DELETE "
+    "/blocks/{user_id}.",
+    responses=problem_responses(401, 403, 422),
+)
+def list_my_blocks(user: Participant, session: SessionDep, page: PageDep) -> Page[MyBlockOut]:
+    assert user.id is not None
+    rows = my_lists.my_blocks(
+        session=session, user_id=user.id, after=page.after(BY_TIME), limit=page.limit
+    )
+    items, cursor = page_of(
+        rows,
+        page.limit,
+        lambda r: MyBlockOut(
+            user_id=r[0].blocked_id, created_at=clock.as_utc(r[0].created_at), name=r[1]
+        ),
+        lambda r: [clock.as_utc(r[0].created_at).isoformat(), r[0].blocked_id],
+    )
+    return Page[MyBlockOut](items=items, next_cursor=cursor)

@@ -10,7 +10,7 @@ from app.schemas.common import problem_responses
 from app.services import images, photos
 from app.services.storage import NAME, get_storage
 
-router = APIRouter(tags=["profiel"])
+router = APIRouter(tags=["profile"])
 
 
 @router.get(

@@ -27,9 +27,10 @@ from app.schemas.messages import (
 from app.security import CurrentUser
 from app.services import messages as service
 from app.services import visibility
+from app.services.time_events import emit_due_notifications
 from app.services.visibility import Conversation
 
-router = APIRouter(tags=["berichten"])
+router = APIRouter()
 
 WHO = (
     " Only the two partners: they write while the match is in trial or active; afterwards "
@@ -60,6 +61,7 @@ def message_out(message: Message, viewer_id: int) -> MessageOut:
 
 @router.post(
     "/matches/{match_id}/messages",
+    tags=["messages"],
     status_code=status.HTTP_201_CREATED,
     response_model=MessageOut,
     summary="Bericht sturen",
@@ -91,6 +93,7 @@ def send_message(
 
 @router.get(
     "/matches/{match_id}/messages",
+    tags=["messages"],
     response_model=MessagePage,
     summary="Berichten van het gesprek",
     description="Newest first; `next_cursor` as `before` goes further back. To catch up, pass "
@@ -139,6 +142,7 @@ def list_messages(
 
 @router.post(
     "/matches/{match_id}/messages/read",
+    tags=["messages"],
     response_model=ReadOut,
     summary="Gelezen tot en met",
     description="Read receipt: every message up to `up_to_id` is read. The watermark never "
@@ -160,15 +164,17 @@ def mark_read(match: OwnedMatch, user: CurrentUser, session: SessionDep, body: R
 @router.get(
     "/me/unread",
     response_model=UnreadOut,
-    tags=["meldingen"],
+    tags=["notifications"],
     summary="Ongelezen berichten en meldingen",
     description="Unread messages per conversation (only those with any) and unread "
-    "notifications, in one cheap call (two queries). A conversation I may no longer read "
-    "(the partner blocked me) counts nothing.",
+    "notifications (time-based ones that have come due included), in one cheap call: poll "
+    "it for a badge instead of the lists. A conversation I may no longer read (the partner "
+    "blocked me) counts nothing.",
     responses=problem_responses(401),
 )
 def my_unread(user: CurrentUser, session: SessionDep) -> UnreadOut:
     assert user.id is not None
+    emit_due_notifications(session=session, user_id=user.id)
     counts = service.unread(session, user_id=user.id)
     return UnreadOut(
         messages=counts.messages,

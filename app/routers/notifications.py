@@ -2,24 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
-from app import clock
+from app import clock, i18n
 from app.db import SessionDep
 from app.errors import NotFound
 from app.pagination import MAX_ID, PageDep, page_of
-from app.schemas.common import Page, problem_responses
-from app.schemas.notifications import NotificationOut
+from app.schemas.common import problem_responses
+from app.schemas.notifications import NotificationPage, notification_out
 from app.security import CurrentUser
 from app.services import notifications as service
 from app.services.time_events import emit_due_notifications
 
-router = APIRouter(prefix="/notifications", tags=["meldingen"])
+router = APIRouter(prefix="/notifications", tags=["notifications"])
 
 
 @router.get(
     "",
-    response_model=Page[NotificationOut],
+    response_model=NotificationPage,
     summary="Mijn meldingen",
     description="Newest first. Types: match_created, coordinator_match, partner_confirmed, "
     "match_active, match_ended (neutral: never the reason), trial_ending (a few days before "
@@ -28,13 +28,15 @@ router = APIRouter(prefix="/notifications", tags=["meldingen"])
     responses=problem_responses(401, 422),
 )
 def list_notifications(
+    request: Request,
     user: CurrentUser,
     session: SessionDep,
     page: PageDep,
     unread: Annotated[bool | None, Query(description="Only unread (true) or read (false)")] = None,
-) -> Page[NotificationOut]:
+) -> NotificationPage:
     assert user.id is not None
     user_id, after_id = user.id, page.after_id()  # a bad cursor is rejected before any write
+    lang = i18n.for_user(user, request.headers.get("accept-language"))
     emit_due_notifications(session=session, user_id=user_id)
     rows = service.list_notifications(
         session=session, user_id=user_id, after_id=after_id, limit=page.limit, unread=unread
@@ -42,16 +44,17 @@ def list_notifications(
     items, cursor = page_of(
         rows,
         page.limit,
-        lambda n: NotificationOut(
+        lambda n: notification_out(
             id=n.id or 0,
             type=n.type,
             created_at=clock.as_utc(n.created_at),
             read=n.read_at is not None,
             data=n.data,
+            lang=lang,
         ),
         lambda n: [n.id],
     )
-    return Page[NotificationOut](items=items, next_cursor=cursor)
+    return NotificationPage(items=items, next_cursor=cursor)
 
 
 @router.post(
@@ -66,4 +69,23 @@ def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> R
     if not 1 <= notification_id <= MAX_ID:
         raise NotFound()
     service.mark_read(session=session, user_id=user.id, notification_id=notification_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/read-all",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Alle meldingen gelezen",
+    description="Mark all my unread notifications read. With `up_to_id` (the newest id the "
+    "app has shown) only those up to it, so one that arrived meanwhile stays unread.",
+    responses=problem_responses(401, 422),
+)
+def mark_all_read(
+    user: CurrentUser,
+    session: SessionDep,
+    up_to_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> Response:
+    assert user.id is not None
+    service.mark_all_read(session=session, user_id=user.id, up_to_id=up_to_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

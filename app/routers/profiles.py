@@ -1,19 +1,28 @@
 """Public profile cards and the vocabulary."""
 
-from typing import Any
+from functools import cache
 
-from fastapi import APIRouter
+import orjson
+from fastapi import APIRouter, Request, Response
 
+from app.caching import (
+    PRIVATE_REVALIDATE,
+    PUBLIC_LONG,
+    cached_json,
+    etag_of,
+    etag_responses,
+)
 from app.db import SessionDep
 from app.errors import NotFound
 from app.models import Profile, Role, User
 from app.schemas.common import problem_responses
 from app.schemas.profiles import ProfileCard
+from app.schemas.vocabulary import VocabularyOut
 from app.security import CurrentUser
 from app.services import visibility
 from app.vocabulary import get_vocabulary
 
-router = APIRouter(tags=["profiel"])
+router = APIRouter()  # tags per route: one tag per operation
 
 # Ids are 32-bit integer columns: anything outside cannot exist, and must not reach the
 # database (PostgreSQL raises on an out-of-range parameter, SQLite overflows).
@@ -22,15 +31,20 @@ MAX_ID = 2**31 - 1
 
 @router.get(
     "/profiles/{user_id}",
+    tags=["profile"],
     response_model=ProfileCard,
     summary="Profielkaart van een deelnemer",
     description="The public card. `contact` is filled only for matched partners (ongoing or "
     "past) and coordinators of the person's own region. After a block (either way) former "
     "partners no longer see each other's card (404); a coordinator who follows a pair "
-    "through the other partner's region sees the card without contact.",
-    responses=problem_responses(401, 404),
+    "through the other partner's region sees the card without contact. Private to the caller "
+    "(`Cache-Control: private, no-cache`) with an ETag: If-None-Match answers 304 while it "
+    "is unchanged.",
+    responses=problem_responses(401, 404) | etag_responses("The card"),
 )
-def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> ProfileCard:
+def read_profile(
+    user_id: int, viewer: CurrentUser, session: SessionDep, request: Request
+) -> Response:
     if not 1 <= user_id <= MAX_ID:
         raise NotFound()
     owner = session.get(User, user_id)
@@ -43,14 +57,26 @@ def read_profile(user_id: int, viewer: CurrentUser, session: SessionDep) -> Prof
     if not sight.shows_card:
         # A stub belongs in a match's history; on its own it is nobody's business.
         raise NotFound()
-    return visibility.card_for(sight, owner, profile)
+    card = visibility.card_for(sight, owner, profile)
+    return cached_json(request, card, cache_control=PRIVATE_REVALIDATE)
 
 
 @router.get(
     "/vocabulary",
-    tags=["vocabulaire"],
+    tags=["vocabulary"],
+    response_model=VocabularyOut,
     summary="Codelijsten (vakgebieden, doelen, plaatsen, ...)",
-    description="Every code list with Dutch (`nl`) and English (`en`) labels. No login needed.",
+    description="Every code list with Dutch (`nl`) and English (`en`) labels. No login needed. "
+    "Cacheable by anyone for a day (`Cache-Control: public`); revalidate with If-None-Match.",
+    responses=etag_responses("The code lists"),
 )
-def vocabulary() -> dict[str, Any]:
-    return get_vocabulary().public()
+def vocabulary(request: Request) -> Response:
+    body, etag = _vocabulary_document()
+    return cached_json(request, body, cache_control=PUBLIC_LONG, etag=etag)
+
+
+@cache
+def _vocabulary_document() -> tuple[bytes, str]:
+    """The same for the process's whole life: serialised and hashed once."""
+    body = orjson.dumps(VocabularyOut.model_validate(get_vocabulary().public()).model_dump())
+    return body, etag_of(body)

@@ -13,7 +13,7 @@ from app.schemas.push import (
 from app.security import CurrentUser
 from app.services import push as service
 
-router = APIRouter(tags=["meldingen"])
+router = APIRouter(tags=["notifications"])
 
 
 @router.get(

@@ -30,7 +30,7 @@ from app.services import reports as service
 from app.services import visibility
 from app.services.coordinator import Scope, scope_of
 
-router = APIRouter(tags=["veiligheid"])
+router = APIRouter()
 
 SCOPE_NOTE = " Only your regions (the reported person's region when reported): anything "
 SCOPE_NOTE += "outside them answers 404; participants get 403."
@@ -38,6 +38,7 @@ SCOPE_NOTE += "outside them answers 404; participants get 403."
 
 @router.post(
     "/reports",
+    tags=["safety"],
     status_code=status.HTTP_201_CREATED,
     response_model=ReportOut,
     summary="Iemand melden",
@@ -115,7 +116,7 @@ def _coordinator_view(
 @router.get(
     "/coordinator/reports",
     response_model=Page[CoordinatorReport],
-    tags=["coördinator"],
+    tags=["coordinator"],
     summary="Meldingen van ongewenst gedrag",
     description="Reports about participants of my regions, newest first; open ones by "
     "default (`status=resolved` for the handled ones). With the reported message's text, "
@@ -149,7 +150,7 @@ def list_reports(
 @router.post(
     "/coordinator/reports/{report_id}/resolve",
     response_model=CoordinatorReport,
-    tags=["coördinator"],
+    tags=["coordinator"],
     summary="Melding afhandelen",
     description="Mark a report handled, with an optional note on how. 409 if it already is."
     + SCOPE_NOTE,

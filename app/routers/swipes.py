@@ -6,7 +6,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from app import clock
 from app.db import SessionDep, async_pool, session_scope
-from app.errors import NotFound
+from app.errors import (
+    DAILY_LIKE_LIMIT,
+    EMAIL_NOT_VERIFIED,
+    PARTICIPANTS_ONLY,
+    PROFILE_INCOMPLETE,
+    SWIPE_CONFLICT,
+    SWIPE_HAS_MATCH,
+    NotFound,
+)
 from app.models import Block
 from app.pagination import MAX_ID
 from app.schemas.common import problem_responses
@@ -29,10 +37,13 @@ router = APIRouter(tags=["feed"])
     "(then it stays a like).",
     responses=problem_responses(
         401,
-        403,
+        PARTICIPANTS_ONLY,
+        EMAIL_NOT_VERIFIED,
         404,
-        409,
+        PROFILE_INCOMPLETE,
+        SWIPE_CONFLICT,
         422,
+        DAILY_LIKE_LIMIT,
         extra={200: {"model": SwipeOut, "description": "Repeat of an earlier identical swipe"}},
     ),
 )
@@ -82,7 +93,7 @@ def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
     response_class=Response,
     summary="Swipe ongedaan maken",
     description="Undo my swipe on this person; 409 if a match came from it.",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, SWIPE_HAS_MATCH),
 )
 def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Response:
     if not 1 <= target_id <= MAX_ID:

@@ -12,7 +12,15 @@ from sqlmodel import Session
 
 from app import clock
 from app.db import SessionDep
-from app.errors import Forbidden, NotFound
+from app.errors import (
+    EVALUATION_FILED,
+    FINAL_NOT_ACTIVE,
+    MIDTERM_NOT_ONGOING,
+    TRAJECTORY_CLOSED,
+    TRAJECTORY_READ_ONLY,
+    Forbidden,
+    NotFound,
+)
 from app.models import Evaluation, Match, Meeting, Plan, Role, User
 from app.pagination import BY_DATE, MAX_ID, PageDep, page_of
 from app.schemas.common import Page, problem_responses
@@ -32,9 +40,8 @@ from app.services import trajectory as service
 from app.services import visibility
 from app.services.coordinator import match_in_scope, scope_of
 
-router = APIRouter(prefix="/matches", tags=["traject"])
+router = APIRouter(prefix="/matches", tags=["trajectory"])
 
-READ_ONLY = "Coordinators can follow a trajectory but not change it."
 WHO = (
     " Only the two partners; coordinators of their region may read (403 on changes); "
     "anyone else gets 404."
@@ -66,7 +73,7 @@ def match_access(match_id: int, user: CurrentUser, session: SessionDep) -> Acces
 def partner_access(access: Annotated[Access, Depends(match_access)]) -> Access:
     """Only the partners change a trajectory."""
     if not access.is_partner:
-        raise Forbidden(READ_ONLY)
+        raise Forbidden(TRAJECTORY_READ_ONLY)
     return access
 
 
@@ -135,7 +142,7 @@ def _unseen(session: Session, access: Access) -> frozenset[int]:
     "own goals (left out: unchanged). `planned_end` must be 3–6 months after `start_date` and "
     "in the future; it becomes the match's `ends_at`. 409 once the match has ended or "
     "completed." + WHO,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, TRAJECTORY_CLOSED, 422),
 )
 def put_plan(access: WriteAccess, session: SessionDep, body: PlanIn) -> PlanOut:
     plan = service.put_plan(session=session, match=access.match, by=access.viewer, body=body)
@@ -166,9 +173,9 @@ def _meeting_out(meeting: Meeting, viewer: User) -> MeetingOut:
     description="Log a meeting or activity: its date (not in the future, not before the "
     "match), hours (0.5–12), activity code and an optional note. Either partner can log; "
     "409 unless the match is in its trial or active." + WHO,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, TRAJECTORY_CLOSED, 422),
 )
-def log_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> MeetingOut:
+def create_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> MeetingOut:
     meeting = service.log_meeting(session=session, match=access.match, by=access.viewer, body=body)
     return _meeting_out(meeting, access.viewer)
 
@@ -253,9 +260,11 @@ def _evaluation_out(
     "evaluation (nameting, once active or completed). Once per kind: 409 on the second. The "
     "answers are private to me and the coordinators; my partner sees only that I filed. When "
     "both have filed the final evaluation, an active match is completed." + WHO,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(
+        401, 403, 404, MIDTERM_NOT_ONGOING, FINAL_NOT_ACTIVE, EVALUATION_FILED, 422
+    ),
 )
-def file_evaluation(
+def create_evaluation(
     access: WriteAccess, session: SessionDep, body: Annotated[EvaluationIn, Body()]
 ) -> EvaluationOut:
     evaluation = service.file_evaluation(

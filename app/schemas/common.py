@@ -5,6 +5,8 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from app.errors import ErrorCode
+
 T = TypeVar("T")
 
 # Every date a client sends (query, body, cursor) lies within these: the programme's own
@@ -55,40 +57,61 @@ class Problem(BaseModel):
         json_schema_extra={
             "example": {
                 "type": "https://jobtinder.example/problems/not-found",
-                "title": "Not found",
+                "code": "not_found",
+                "title": "Niet gevonden",
                 "status": 404,
-                "detail": "The requested resource does not exist or is not yours.",
+                "detail": "Dit bestaat niet of is niet van jou.",
             }
         }
     )
 
-    type: str
-    title: str
+    type: str = Field(description="A URI of its own for each error case (see `code`).")
+    code: str = Field(
+        description="A stable code to branch on; the table of codes is in the API description. "
+        "New codes may be added: treat an unknown one by its `status`.",
+        examples=["swipe_conflict"],
+    )
+    title: str = Field(description="Short, in the caller's language (Accept-Language).")
     status: int
-    detail: str
+    detail: str = Field(description="Human explanation, in the caller's language.")
     errors: list[ValidationItem] | None = None
 
 
 def problem_responses(
-    *codes: int, extra: dict[int | str, dict[str, Any]] | None = None
+    *answers: int | ErrorCode, extra: dict[int | str, dict[str, Any]] | None = None
 ) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` declaring problem+json answers for these codes (plus `extra`)."""
-    descriptions = {
-        401: "Missing, invalid or expired token",
-        403: "Wrong role",
-        404: "Not found (or not yours)",
-        409: "Conflict with the current state",
-        413: "Content too large",
-        422: "Invalid input",
-        429: "Too many requests",
-        503: "Database unavailable",
-    }
-    return {
-        code: {
-            "description": descriptions.get(code, "Error"),
-            "content": {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    """OpenAPI `responses=` declaring problem+json answers (plus `extra`).
+
+    Each answer is a status, or an error code of app/errors.py (its status, with exactly
+    these codes listed for it). A bare status lists the default codes for it (app/openapi.py
+    declare_errors), for 409 and 429 every code of that status: name them instead.
+    """
+    responses: dict[int | str, dict[str, Any]] = {}
+    for answer in answers:
+        status = answer.status if isinstance(answer, ErrorCode) else answer
+        response = responses.setdefault(
+            status,
+            {
+                "description": STATUS_DESCRIPTIONS.get(status, "Error"),
+                "content": {
+                    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
             },
-        }
-        for code in codes
-    } | (extra or {})
+        )
+        if isinstance(answer, ErrorCode):
+            response.setdefault("x-error-codes", []).append(answer.code)
+    return responses | (extra or {})
+
+
+STATUS_DESCRIPTIONS = {
+    400: "Invalid or expired link",
+    401: "Missing, invalid or expired token",
+    403: "Wrong role",
+    404: "Not found (or not yours)",
+    409: "Conflict with the current state",
+    410: "Gone",
+    413: "Request body too large",
+    422: "Invalid input",
+    429: "Too many requests",
+    503: "Database unavailable",
+}

@@ -66,3 +66,16 @@ class BlockIn(BaseModel):
 class BlockOut(BaseModel):
     user_id: int
     created_at: datetime
+
+
+class MySwipeOut(BaseModel):
+    target_id: int
+    decision: Literal["like", "pass"]
+    created_at: datetime
+    undoable: bool = Field(
+        description="DELETE /swipes/{target_id} would succeed: no match came from this swipe."
+    )
+
+
+class MyBlockOut(BlockOut):
+    name: str = Field(description="The blocked person's name ('former participant' once gone).")

@@ -17,7 +17,15 @@ from sqlmodel import Session, col
 from app import clock, ratelimit, tokens
 from app.config import get_settings
 from app.db import session_scope
-from app.errors import EMAIL_TAKEN, AppError, Conflict, Invalid
+from app.errors import (
+    ALREADY_VERIFIED,
+    EMAIL_TAKEN,
+    SAME_EMAIL,
+    TOKEN_INVALID,
+    BadRequest,
+    Conflict,
+    Invalid,
+)
 from app.mail import links
 from app.models import AccountToken, Profile, TokenPurpose, User
 from app.security import hash_password_in_thread
@@ -26,13 +34,9 @@ from app.services.accounts import find_by_email, normalise_email
 from app.services.feature_store import bump_version
 from app.services.outbox import enqueue_mail
 
-TOKEN_INVALID = "This link is invalid, has expired or was already used. Ask for a new one."
-ALREADY_VERIFIED = "Your email address is already verified."
-SAME_EMAIL = "This is already your email address."
 
-
-class TokenInvalid(AppError):
-    status, title, slug = 400, "Invalid or expired link", "token-invalid"
+class TokenInvalid(BadRequest):
+    """400: the link's token is unknown, expired, already used or for another purpose."""
 
     def __init__(self) -> None:
         super().__init__(TOKEN_INVALID)
@@ -275,7 +279,7 @@ def request_email_change(*, session: Session, user: User, new_email: str, passwo
     user_id = user.id
     new_email = normalise_email(new_email)
     if new_email == user.email:
-        raise Invalid(SAME_EMAIL, loc=["body", "new_email"])
+        raise Invalid(SAME_EMAIL.detail, loc=["body", "new_email"], code=SAME_EMAIL)
     credentials.check_current_password(
         session=session, user=user, password=password, field="password"
     )

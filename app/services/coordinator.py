@@ -16,6 +16,9 @@ from sqlmodel import Session, col
 
 from app import clock
 from app.db import lock_users
+from app.errors import ONGOING_MATCH_LIMIT as AT_LIMIT
+from app.errors import PAIR_BLOCKED as BLOCKED
+from app.errors import PAIR_MATCHED_BEFORE as MATCH_EXISTS
 from app.errors import Conflict, Invalid, NotFound
 from app.matching import explain
 from app.matching.features import build_pool
@@ -38,10 +41,6 @@ from app.services.feature_store import participant_from, rankable
 from app.services.profiles import coordinator_regions
 from app.services.swiping import blocked_between
 from app.vocabulary import get_vocabulary
-
-MATCH_EXISTS = "These two were matched before; a pair is never matched again."
-AT_LIMIT = "One of the two is at the limit of ongoing matches."
-BLOCKED = "One of the two has blocked the other."
 
 
 @dataclass(frozen=True, slots=True)

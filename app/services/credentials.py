@@ -8,12 +8,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 
 from app import clock, ratelimit
-from app.errors import Conflict, Invalid
+from app.errors import PASSWORD_CHANGED_MEANWHILE, WRONG_PASSWORD, Conflict, Invalid
 from app.models import AccountToken, TokenPurpose, User
 from app.security import hash_password_in_thread, verify_password_in_thread
 from app.services import sessions
-
-WRONG_PASSWORD = "The current password is not correct."
 
 
 def check_current_password(*, session: Session, user: User, password: str, field: str) -> None:
@@ -32,7 +30,7 @@ def check_current_password(*, session: Session, user: User, password: str, field
         ratelimit.release(reservation)  # not verified: no guess was checked
         raise
     if not correct:
-        raise Invalid(WRONG_PASSWORD, loc=["body", field])
+        raise Invalid(WRONG_PASSWORD.detail, loc=["body", field], code=WRONG_PASSWORD)
     ratelimit.release(reservation)
 
 
@@ -46,7 +44,7 @@ def change_password(
     new_hash = hash_password_in_thread(new)
     fresh = session.get(User, user.id)
     if fresh is None or fresh.password_hash != previous_hash:  # changed meanwhile
-        raise Conflict("The password was changed meanwhile; log in again.")
+        raise Conflict(PASSWORD_CHANGED_MEANWHILE)
     set_password(session, fresh, new_hash)
     revoked = sessions.revoke(session, user_id=user.id, keep=current_session_id)
     sessions.commit_revocation(session, revoked)

@@ -35,7 +35,7 @@ from app.matching import explain
 from app.matching.features import Participant, Pool, build_pool
 from app.matching.scoring import Ranked, rank_page
 from app.models import Block, FeatureVersion, Match, Profile, Swipe, User
-from app.pagination import BY_ORDER_KEY, encode_cursor
+from app.pagination import MAX_SHOWN, decode_shown, encode_shown
 from app.security import check_participant
 from app.services.feature_store import (
     FEATURE_COLUMNS,
@@ -165,7 +165,7 @@ class _Plan:
     other_side: str
     version: Version
     excluded: list[int]  # user ids, the caller included
-    after: tuple[float, int] | None
+    shown: list[int]  # shown earlier in this pass through the deck (the cursor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,13 +184,13 @@ def _plan(me: Any, excluded_ids: Iterable[int], user_id: int, cursor: str | None
     assert me is not None
     if not me.complete or not me.place:
         raise Conflict(PROFILE_INCOMPLETE)  # a paused (not discoverable) profile may browse
-    after = _parse_cursor(cursor)
+    shown = decode_shown(cursor) if cursor is not None else []
     return _Plan(
         viewer=participant_from(me),
         other_side="professional" if me.user_side == "teacher" else "teacher",
         version=(int(me.version or 0), int(me.deletions or 0), int(me.prices or 0)),
         excluded=[*excluded_ids, user_id],
-        after=after,
+        shown=shown,
     )
 
 
@@ -206,12 +206,13 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
     eligible = features.active.copy()
     row_of = features.row_of
     eligible[[row_of[i] for i in plan.excluded if i in row_of]] = False
+    if plan.shown:  # the feed's paging rule: the best of those this pass has not shown
+        eligible[[row_of[i] for i in plan.shown if i in row_of]] = False
     ranking = rank_page(
         _viewer_pool(plan.viewer),
         features.pool,
         eligible,
         limit=limit,
-        after=plan.after,
         decimals=SCORE_DECIMALS,
         # Read, never computed here: `jobtinder tick` stores the prices (congestion.py).
         price=features.price if features.priced else None,
@@ -219,7 +220,7 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
     return _Ranked([int(features.pool.ids[row]) for row in ranking.rows], ranking)
 
 
-def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
+def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any], lang: str = "nl") -> FeedPage:
     # The page is checked against the database: a profile paused or erased a moment ago by
     # another process is left out even if the features have not caught up yet.
     found = {row.user_id: row for row in rows}
@@ -241,22 +242,29 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any]) -> FeedPage:
                 profile=profile,
                 score=float(scores.score[position]),
                 breakdown=explain.breakdown_dict(scores.breakdown[position]),
-                reasons=explain.reasons(viewer, candidate, scores, position),
+                reasons=explain.reasons(viewer, candidate, scores, position, lang),
             )
         )
-    next_cursor = (
-        encode_cursor([float(ranked.ranking.keys[-1]), ranked.page_ids[-1]])
-        if ranked.ranking.more and ranked.page_ids
-        else None
-    )
-    return FeedPage(items=items, next_cursor=next_cursor)
+    return FeedPage(items=items, next_cursor=_next_cursor(plan, ranked))
+
+
+def _next_cursor(plan: _Plan, ranked: _Ranked) -> str | None:
+    """What this pass has shown, this page included; those swiped since left the deck and
+    need no remembering. None at the end of the deck, or when the pass is full."""
+    if not ranked.ranking.more or not ranked.page_ids:
+        return None
+    gone = set(plan.excluded)
+    shown = {i for i in plan.shown if i not in gone} | set(ranked.page_ids)
+    return encode_shown(shown) if len(shown) <= MAX_SHOWN else None
 
 
 def _params(user_id: int) -> dict[str, Any]:
     return {"me": user_id, "now": clock.now(), "limit": get_settings().max_ongoing_matches}
 
 
-def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None) -> FeedPage:
+def build_feed(
+    *, session: Session, user_id: int, limit: int, cursor: str | None, lang: str = "nl"
+) -> FeedPage:
     """Rank the other side's discoverable profiles for me and return one page.
 
     The caller's token was only verified; whether they may browse (401/403) is decided here
@@ -277,7 +285,7 @@ def build_feed(*, session: Session, user_id: int, limit: int, cursor: str | None
     rows: Iterable[Any] = ()
     if ranked.page_ids:
         rows = connection.execute(_PAGE, {"ids": ranked.page_ids})
-    return _page(plan, ranked, rows)
+    return _page(plan, ranked, rows, lang)
 
 
 # --- The same feed on the event loop (PostgreSQL) --------------------------------------------
@@ -320,7 +328,12 @@ def _compiled() -> tuple[_Sql, _Sql]:
 
 
 async def build_feed_async(
-    pool: "AsyncConnectionPool[AsyncConnection]", *, user_id: int, limit: int, cursor: str | None
+    pool: "AsyncConnectionPool[AsyncConnection]",
+    *,
+    user_id: int,
+    limit: int,
+    cursor: str | None,
+    lang: str = "nl",
 ) -> FeedPage:
     """`build_feed` on the hot paths' pool: same answers, two statements, no threads."""
     viewer_sql, page_sql = _compiled()
@@ -340,16 +353,9 @@ async def build_feed_async(
             page_cursor = conn.cursor(row_factory=namedtuple_row)
             await page_cursor.execute(page_sql.text, page_sql.params(ids=ranked.page_ids))
             rows = await page_cursor.fetchall()
-    return _page(plan, ranked, rows)
+    return _page(plan, ranked, rows, lang)
 
 
 def _bring_store_up_to_date(plan: _Plan) -> SideFeatures:
     with session_scope() as session:
         return store.side(session, plan.other_side, version=plan.version)
-
-
-def _parse_cursor(cursor: str | None) -> tuple[float, int] | None:
-    if cursor is None:
-        return None
-    key, after_id = BY_ORDER_KEY.decode(cursor)
-    return key, after_id

@@ -16,21 +16,18 @@ from sqlmodel import Session, col
 
 from app import clock, ratelimit
 from app.config import get_settings
-from app.errors import Conflict, NotFound
+from app.errors import CLIENT_ID_REUSED, CONVERSATION_CLOSED, MESSAGE_RATE_LIMIT, Conflict, NotFound
 from app.models import Block, Event, Match, MatchRead, Message, Role, User
 from app.services import events, visibility
 from app.services import matches as match_service
 from app.services import notifications as notification_service
 from app.services.visibility import Conversation, ConversationFacts
 
-CONVERSATION_CLOSED = (
-    "The conversation is closed: the match is no longer ongoing. Its history stays readable."
-)
-CLIENT_ID_REUSED = "This client_id was already used for a different message in this conversation."
-
 
 def message_limit() -> ratelimit.Limit:
-    return ratelimit.Limit("messages-sender", get_settings().messages_per_minute, 60)
+    return ratelimit.Limit(
+        "messages-sender", get_settings().messages_per_minute, 60, MESSAGE_RATE_LIMIT
+    )
 
 
 @dataclass(frozen=True, slots=True)

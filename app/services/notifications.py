@@ -22,9 +22,18 @@ from sqlmodel import Session, col
 
 from app import clock
 from app.errors import NotFound
+from app.i18n import LANGUAGES
 from app.models import Notification
+from app.schemas.notifications import NOTIFICATION_DATA, notification_text
 from app.services import events, push
 from app.services.notification_mail import Stored, mail_notifications
+
+
+def _check(type_: str, data: dict[str, Any]) -> None:
+    """Only the documented types, each with its documented data (a programming error else)."""
+    NOTIFICATION_DATA[type_].model_validate(data)
+    for lang in LANGUAGES:
+        notification_text(type_, data, lang)
 
 
 def notify(
@@ -37,6 +46,7 @@ def notify(
 ) -> None:
     """Queue a notification (its mail, its live event) in the current transaction (the caller
     commits)."""
+    _check(type_, data)
     note = Notification(user_id=user_id, type=type_, data=data, dedupe_key=dedupe_key)
     session.add(note)
     session.flush()
@@ -120,6 +130,8 @@ def notify_once(session: Session, due: Sequence[Due]) -> int:
     """
     if not due:
         return 0
+    for d in due:
+        _check(d.type_, d.data)
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     now = clock.now()
     rows = [
@@ -179,3 +191,15 @@ def mark_read(*, session: Session, user_id: int, notification_id: int) -> None:
     if getattr(changed, "rowcount", 0):
         emit_unread(session, user_id=user_id)
     session.commit()
+
+
+def mark_all_read(*, session: Session, user_id: int, up_to_id: int | None) -> int:
+    """Mark all my unread notifications read (those up to `up_to_id` if given); how many."""
+    query = update(Notification).where(
+        col(Notification.user_id) == user_id, col(Notification.read_at).is_(None)
+    )
+    if up_to_id is not None:
+        query = query.where(col(Notification.id) <= up_to_id)
+    result = session.execute(query.values(read_at=clock.now()))
+    session.commit()
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)

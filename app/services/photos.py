@@ -33,7 +33,7 @@ from sqlmodel import Session, col
 from app import clock
 from app.config import get_settings
 from app.db import lock_users
-from app.errors import Invalid
+from app.errors import PHOTO_REFUSED, Invalid
 from app.models import Profile, User
 from app.services import images
 from app.services.feature_store import bump_version
@@ -45,7 +45,6 @@ log = logging.getLogger("jobtinder")
 MEDIA_PATH = "/media"
 VARIANTS = ("card", "thumb")
 ORPHAN_GRACE = timedelta(hours=1)
-PHOTO_TOO_LARGE = "The photo is larger than {limit} bytes."
 PHOTO_REMOVED = "photo_removed"  # notification type: a coordinator removed my photo
 
 _processing: dict[int, threading.BoundedSemaphore] = {}
@@ -141,7 +140,9 @@ def process(data: bytes) -> images.Processed:
         try:
             return images.process(data, max_pixels=get_settings().photo_max_pixels)
         except images.PhotoRefused as refused:
-            raise Invalid(refused.detail, loc=["body", "file"], type_="photo_refused") from None
+            raise Invalid(
+                refused.detail, loc=["body", "file"], type_="photo_refused", code=PHOTO_REFUSED
+            ) from None
 
 
 def set_photo(*, session: Session, user: User, data: bytes) -> Profile:

@@ -35,7 +35,7 @@ from sqlmodel import Session, col
 from app import clock
 from app.config import Settings, get_settings
 from app.db import new_session
-from app.errors import NotFound
+from app.errors import PUSH_NOT_CONFIGURED, NotFound
 from app.models import OutboxPush, PushSubscription, User
 from app.services import claiming
 from app.services.outbox import DeliveryReport
@@ -45,7 +45,6 @@ log = logging.getLogger("jobtinder.push")
 LEASE = timedelta(minutes=5)
 BATCH = 50
 PUSHED_NOTIFICATIONS = ("match_created", "coordinator_match", "trial_ending")
-NOT_CONFIGURED = "Web Push is not configured on this server."
 
 TEXTS = {
     "nl": {
@@ -102,7 +101,7 @@ def _vapid(private_key: str) -> Vapid02:
 def vapid_public_key(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     if settings.vapid_private_key is None:
-        raise NotFound(NOT_CONFIGURED)
+        raise NotFound(PUSH_NOT_CONFIGURED)
     vapid = _vapid(settings.vapid_private_key.get_secret_value())
     return _public_of(vapid.private_key)
 

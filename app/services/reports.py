@@ -14,7 +14,7 @@ from sqlmodel import Session, col
 
 from app import clock, ratelimit
 from app.config import get_settings
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import REPORT_RATE_LIMIT, REPORT_RESOLVED, Conflict, Invalid, NotFound
 from app.models import Block, Match, Message, Profile, Report, ReportStatus, Role, User
 from app.pagination import MAX_ID
 from app.schemas.reports import ReportIn
@@ -25,11 +25,12 @@ from app.services.visibility import Sight
 NOT_YOURSELF = "You cannot report yourself."
 NOT_THEIR_MESSAGE = "That message was not sent by this person."
 OTHER_MATCH = "That message belongs to another match."
-ALREADY_RESOLVED = "This report is already resolved."
 
 
 def report_limit() -> ratelimit.Limit:
-    return ratelimit.Limit("reports-reporter", get_settings().reports_per_day, 24 * 3600)
+    return ratelimit.Limit(
+        "reports-reporter", get_settings().reports_per_day, 24 * 3600, REPORT_RATE_LIMIT
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,7 @@ def reported_message(session: Session, report: Report) -> Message | None:
 def resolve(*, session: Session, report: Report, by: User, note: str | None) -> Report:
     """Close a report (committed); 409 if it already was."""
     if report.status == ReportStatus.resolved:
-        raise Conflict(ALREADY_RESOLVED)
+        raise Conflict(REPORT_RESOLVED)
     report.status = ReportStatus.resolved
     report.resolved_at = clock.now()
     report.resolved_by_id = by.id

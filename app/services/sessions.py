@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlmodel import Session, col
 
 from app import clock
-from app.errors import Invalid, NotFound
+from app.errors import INVALID_CURSOR, Invalid, NotFound
 from app.models import LoginSession, RefreshToken
 from app.pagination import decode_cursor, encode_cursor
 from app.services.revocation import bump_version, revocations
@@ -96,4 +96,4 @@ def _parse_cursor(cursor: str) -> tuple[datetime, str]:
             raise ValueError
         return datetime.fromisoformat(position[0]), position[1]
     except (ValueError, TypeError):
-        raise Invalid("The cursor is not valid.", loc=["query", "cursor"]) from None
+        raise Invalid(INVALID_CURSOR.detail, loc=["query", "cursor"], code=INVALID_CURSOR) from None

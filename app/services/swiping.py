@@ -36,12 +36,14 @@ from app import clock
 from app.config import get_settings
 from app.db import lock_users
 from app.errors import (
+    DAILY_LIKE_LIMIT,
     PROFILE_INCOMPLETE,
     SWIPE_CONFLICT,
     SWIPE_HAS_MATCH,
     Conflict,
     Invalid,
     NotFound,
+    TooManyRequests,
 )
 from app.models import (
     Block,
@@ -53,7 +55,6 @@ from app.models import (
     Swipe,
     User,
 )
-from app.ratelimit import TooManyRequests
 from app.security import check_participant
 from app.services import matches as match_service
 
@@ -328,7 +329,7 @@ def _check_daily_likes(likes_today: int, now: datetime) -> None:
     if likes_today >= get_settings().likes_per_day:
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         seconds = int((day_start + timedelta(days=1) - now).total_seconds()) + 1
-        raise TooManyRequests(seconds)
+        raise TooManyRequests(seconds, DAILY_LIKE_LIMIT)
 
 
 def _create_mutual_match(session: Session, user_id: int, target_id: int) -> Match:

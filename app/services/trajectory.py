@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app import clock
-from app.errors import Conflict, Invalid
+from app.errors import EVALUATION_FILED, FINAL_NOT_ACTIVE, MIDTERM_NOT_ONGOING, Conflict, Invalid
+from app.errors import TRAJECTORY_CLOSED as NOT_ONGOING
 from app.models import ONGOING, Evaluation, Match, MatchStatus, Meeting, Plan, Profile, User
 from app.schemas.trajectory import FinalIn, MeetingIn, MidtermIn, PlanIn
 from app.services import matches as match_service
@@ -26,11 +27,6 @@ ON_TRACK_SHARE = 0.75
 # time zone (UTC+14), so a meeting logged just after midnight in the Netherlands counts.
 LOCAL_DAY_SLACK = timedelta(hours=14)
 MAX_START_DELAY_DAYS = 183
-
-NOT_ONGOING = "The trajectory is over: the match is no longer in its trial or active."
-MIDTERM_NOT_ONGOING = "The midterm evaluation is for a match in its trial or active."
-FINAL_NOT_ACTIVE = "The final evaluation is for an active or completed match."
-EVALUATION_FILED = "You already filed this evaluation; it cannot be filed twice."
 
 
 def _add_months(day: date, months: int) -> date:

@@ -201,5 +201,9 @@ def test_openapi_document_is_served(client):
 
 
 def test_api_answers_are_not_cached(client, teacher):
-    assert client.get(f"{API}/me", headers=teacher.headers).headers["cache-control"] == "no-store"
+    # GET /me may be kept by my own client only, revalidated each time (ETag); never shared
+    me = client.get(f"{API}/me", headers=teacher.headers)
+    assert me.headers["cache-control"] == "private, no-cache"
     assert client.get(f"{API}/me").headers["cache-control"] == "no-store"  # the 401 too
+    feed = client.get(f"{API}/feed", headers=teacher.headers)
+    assert feed.headers["cache-control"] == "no-store"

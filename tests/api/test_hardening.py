@@ -24,8 +24,15 @@ def assert_422(response, loc: list[Any]) -> dict[str, Any]:  # type: ignore[no-u
     assert response.headers["content-type"].startswith("application/problem+json")
     body = response.json()
     assert body["status"] == 422 and body["title"] and body["detail"]
-    assert body["type"].endswith("validation-error")
+    assert body["type"].endswith(body["code"].replace("_", "-"))
     assert loc in [error["loc"] for error in body["errors"]], body
+    if loc == ["query", "cursor"]:
+        expected = "invalid_cursor"
+    elif any(error["type"] == "string_nul" for error in body["errors"]):
+        expected = "text_has_nul"  # RejectNul, before the route runs
+    else:
+        expected = "validation_error"
+    assert body["code"] == expected, body
     assert all({"loc", "msg", "type"} <= error.keys() for error in body["errors"])
     return body
 

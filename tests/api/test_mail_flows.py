@@ -10,9 +10,8 @@ from sqlmodel import Session
 
 from app import clock
 from app.config import get_settings
+from app.errors import EMAIL_NOT_VERIFIED, TOKEN_INVALID
 from app.models import AccountToken, OutboxMail, Swipe, User
-from app.security import EMAIL_NOT_VERIFIED
-from app.services.account_tokens import TOKEN_INVALID
 from tests.api.test_accounts import assert_problem, assert_unauthorized, bearer
 from tests.conftest import API, COMPLETE_PROFILE, PASSWORD, login, mailed_token, verify_email
 
@@ -59,7 +58,7 @@ def test_registration_mails_a_single_use_link_stored_only_as_a_hash(client, make
     assert me(client, person)["email_verified"] is True
     # Single use.
     again = assert_problem(client.post(VERIFY, json={"token": token}), 400)
-    assert again["detail"] == TOKEN_INVALID
+    assert again["code"] == TOKEN_INVALID.code and again["detail"] == TOKEN_INVALID.detail_nl
 
 
 def test_a_verification_link_expires(client, make_participant, db):
@@ -131,10 +130,11 @@ def test_an_unverified_participant_edits_a_profile_but_takes_no_part_in_matching
     assert me(client, teacher)["profile"]["complete"] is True
     # Cannot browse or swipe: 403 with a clear detail, nothing stored.
     feed = assert_problem(client.get(f"{API}/feed", headers=teacher.headers), 403)
-    assert feed["detail"] == EMAIL_NOT_VERIFIED
+    assert feed["code"] == EMAIL_NOT_VERIFIED.code
+    assert feed["detail"] == EMAIL_NOT_VERIFIED.detail_nl  # Dutch unless asked otherwise
     swipe = {"target_id": pro.id, "decision": "like"}
     refused = assert_problem(client.post(f"{API}/swipes", json=swipe, headers=teacher.headers), 403)
-    assert refused["detail"] == EMAIL_NOT_VERIFIED
+    assert refused["code"] == EMAIL_NOT_VERIFIED.code
     # Not in anyone's feed, and not swipeable by id either.
     assert client.get(f"{API}/feed", headers=pro.headers).json()["items"] == []
     back = {"target_id": teacher.id, "decision": "like"}
