@@ -212,8 +212,10 @@ def start_server(app: str, port: int, workers: int, env: dict[str, str]) -> subp
         env=env,
         cwd=ROOT,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    # A loaded machine (other test suites) can take minutes; a server that never answers is
+    # stopped, not left behind.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             httpx.get(
                 f"http://127.0.0.1:{port}/healthz"
@@ -224,6 +226,8 @@ def start_server(app: str, port: int, workers: int, env: dict[str, str]) -> subp
             return process
         except httpx.TransportError:
             time.sleep(0.2)
+    process.terminate()
+    process.wait(30)
     raise RuntimeError(f"{app} did not start")
 
 
@@ -724,7 +728,11 @@ def main() -> None:
 
     api_port, ceiling_port = free_port(), free_port()
     api = start_server("app.main:app", api_port, args.workers, env)
-    ceiling = start_server("bench.ceiling_app:app", ceiling_port, args.workers, env)
+    try:
+        ceiling = start_server("bench.ceiling_app:app", ceiling_port, args.workers, env)
+    except RuntimeError:
+        api.terminate()
+        raise
     rounds: list[dict[str, dict[str, Any]]] = []
     consumed = 0
     data_dir = Path(tempfile.mkdtemp(prefix="jobtinder-load-"))
