@@ -260,11 +260,26 @@ def cpu_seconds(pids: list[str]) -> dict[str, float]:
     return times
 
 
+BENCH_DATABASE: dict[str, str] = {}  # "url": the benchmark's database, set by main()
+
+
 def process_groups(server: subprocess.Popen[bytes]) -> dict[str, list[str]]:
-    """The server's workers, and every PostgreSQL process (its backends come and go)."""
+    """The server's workers, and the PostgreSQL backends connected to the benchmark's
+    database (they come and go). Only those: the server is shared with other databases
+    (other test suites on this machine), whose backends are not ours; the shared background
+    processes (WAL writer, checkpointer) are left out for the same reason."""
     workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
-    postgres = subprocess.run(["pgrep", "postgres"], capture_output=True, text=True)
-    return {"workers": workers.stdout.split(), "postgres": postgres.stdout.split()}
+    engine = create_engine(BENCH_DATABASE["url"])
+    with engine.connect() as conn:
+        backends = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        postgres = [str(pid) for pid in backends]
+    engine.dispose()
+    return {"workers": workers.stdout.split(), "postgres": postgres}
 
 
 def cpu_used(
@@ -663,6 +678,7 @@ def main() -> None:
     else:
         url = prepare_database(args.database_url, args.participants, args.database_name)
     os.environ["DATABASE_URL"] = url
+    BENCH_DATABASE["url"] = url
     env = os.environ | {
         "LIKES_PER_DAY": "100000",
         "MESSAGES_PER_MINUTE": "100000000",
