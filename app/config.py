@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=1)
     registrations_per_address: int = Field(default=20, ge=1)
     likes_per_day: int = Field(default=200, ge=1)
+    # Each API process loads the feature store from a snapshot file, re-reading only the
+    # profiles changed since (app/services/feature_snapshot.py; PostgreSQL only).
+    feature_snapshots: bool = True
+    feature_snapshot_dir: str = ""  # default: <system temp dir>/jobtinder-features
     # Account lifecycle (app/services/sessions.py, app/services/account_tokens.py).
     revocation_refresh_seconds: float = Field(default=2.0, gt=0, le=60)
     refresh_grace_seconds: int = Field(default=30, ge=0, le=300)

@@ -7,8 +7,10 @@ Creates (or re-uses, with --reuse) the database `jobtinder_bench` (or --database
 server, migrates it, seeds N participants with `jobtinder seed`, then calls
 GET /api/v1/feed?limit=20 as many different teachers through the ASGI app (no network),
 started with its lifespan as a server starts it, and prints the startup time (which loads
-the per-process feature store), median / p95 / p99 of the requests, and peak RSS. `--tick`
-runs `jobtinder tick` first, so the feed orders by stored congestion prices.
+the per-process feature store) twice: cold (no snapshot yet, in a fresh snapshot directory)
+and from the snapshot the first start wrote (app/services/feature_snapshot.py), with
+--touch N profiles changed in between; then median / p95 / p99 of the requests, and peak RSS.
+`--tick` runs `jobtinder tick` first, so the feed orders by stored congestion prices.
 """
 
 import argparse
@@ -71,7 +73,16 @@ def main() -> None:
     parser.add_argument(
         "--tick", action="store_true", help="run `jobtinder tick` first (stores congestion prices)"
     )
+    parser.add_argument(
+        "--touch",
+        type=int,
+        default=100,
+        help="profiles changed between the cold start and the start from the snapshot",
+    )
     args = parser.parse_args()
+    import tempfile
+
+    os.environ["FEATURE_SNAPSHOT_DIR"] = tempfile.mkdtemp(prefix="jobtinder-bench-features-")
     prepare(args.database_url, args.participants, args.reuse, args.database)
     if args.tick:
         root = Path(__file__).resolve().parent.parent
@@ -95,30 +106,63 @@ def main() -> None:
                 .limit(args.requests)
             )
         )
-    before = rss_mb()
-    start = time.perf_counter()
-    # As served: the lifespan opens the async pool and warms the feature store up.
-    with TestClient(create_app()) as client:
-        from app.services.feature_store import store
+    sessions = {uid: f"bench{uid}" for uid in teachers}
+    with new_session() as session:
+        session.execute(text("DELETE FROM login_sessions WHERE id LIKE 'bench%'"))
+        session.execute(
+            text(
+                "INSERT INTO login_sessions (id, user_id, created_at, last_used_at) "
+                "SELECT 'bench' || u, u, now(), now() FROM unnest(CAST(:ids AS integer[])) u"
+            ),
+            {"ids": teachers},
+        )
+        session.commit()
 
+    from app.services import feature_snapshot
+    from app.services.feature_store import store
+
+    def start_app(label: str) -> TestClient:
+        store.clear()
+        before = rss_mb()
+        start = time.perf_counter()
+        client = TestClient(create_app())
+        client.__enter__()  # the lifespan: opens the async pool, loads the feature store
         arrays = sum(
             getattr(side.pool, name).nbytes
             for side in store._sides.values()
             for name in side.pool.__slots__
         )
         print(
-            f"startup (loads the feature store): {(time.perf_counter() - start) * 1000:.0f} ms, "
+            f"startup {label}: {(time.perf_counter() - start) * 1000:.0f} ms, "
             f"RSS growth {rss_mb() - before:.0f} MB (feature arrays {arrays / 1e6:.1f} MB)"
         )
+        feature_snapshot.wait_for_writes()
+        return client
+
+    start_app("cold (no snapshot)").__exit__(None, None, None)
+    with new_session() as session:
+        session.execute(
+            text(
+                "UPDATE profiles SET hours_per_month = hours_per_month + 1, updated_at = now() "
+                "WHERE user_id IN (SELECT user_id FROM profiles ORDER BY random() LIMIT :n)"
+            ),
+            {"n": args.touch},
+        )
+        session.execute(text("UPDATE feature_versions SET version = version + 1"))
+        session.commit()
+    client = start_app(f"from the snapshot ({args.touch} profiles changed since)")
+    try:
         timings = []
         for teacher_id in teachers:
-            token, _ = create_access_token(teacher_id)
+            token, _ = create_access_token(teacher_id, sessions[teacher_id])
             start = time.perf_counter()
             response = client.get(
                 "/api/v1/feed?limit=20", headers={"Authorization": f"Bearer {token}"}
             )
             timings.append((time.perf_counter() - start) * 1000)
             assert response.status_code == 200, response.text
+    finally:
+        client.__exit__(None, None, None)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"participants={args.participants} requests={len(timings)} "

@@ -1,28 +1,33 @@
-"""Load benchmark: swipes, feeds and messages against the real API, beside the framework's
-ceiling.
+"""Load benchmark: the hot paths and the other busy endpoints against the real API, beside
+the framework's ceiling.
 
     .venv/bin/python bench/load.py --participants 10000 --workers 2 --duration 15 \
-        [--rounds 3] [--connections 32] [--reuse] [--only swipe,feed,message] [--burst K] \
+        [--rounds 3] [--connections 32] [--reuse] [--only swipe,feed,...] [--burst K] \
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 Needs `wrk` (Debian package `wrk`). Steps, all in one run so the figures are comparable:
 1. creates the database `jobtinder_load` (`--database-name`) on the server, migrates it,
-   seeds N participants;
+   seeds N participants, and gives each a login session (straight in the database);
 2. starts the API (`uvicorn app.main:app --workers W`) and a bare FastAPI app with the same
    settings (bench/ceiling_app.py);
-3. drives each with wrk: the ceiling (GET /ceiling), swipes (POST /api/v1/swipes, every
-   request a distinct swiper/target pair, like or pass), feeds (GET /api/v1/feed, many users),
-   and, when asked for (`--only ...,message`), messages (POST /api/v1/matches/{id}/messages,
-   either partner of many ongoing matches, every request a new client_id), in the order
-   ceiling, swipe, ceiling, feed, ceiling, message, ceiling: each endpoint's fraction is
-   taken against the mean of the two ceilings measured just before and just after it.
-   The message pairs are participants set aside for it (never swipers, never feed users),
-   matched directly in the database before the runs; at their ongoing-match limit, they
-   leave the other participants' feeds;
-4. prints throughput, p50/p95/p99 latency, errors (non-2xx and socket errors), responses by
-   status, each endpoint's throughput as a fraction of the ceiling, CPU milliseconds per
-   request of the API workers, PostgreSQL and wrk, and the peak memory (VmHWM) per worker;
-   with --rounds R it repeats step 3 R times and prints the medians.
+3. drives them with wrk, every run with the same Lua request building (a row of a table per
+   request, its bearer token in a header), so wrk's own cost is the same for all. The
+   yardstick is `GET /ceiling`, an `async def` endpoint returning a small JSON (the hot paths
+   are async: they never pay the threadpool hop the old synchronous ceiling did). The
+   scenarios (`--only`, in this order; SCENARIOS and ABOUT below):
+   ceiling_sync (the old yardstick, a labelled second line), swipe, swipe_revoked (the same
+   swipes with --revoked revoked sessions in every process's revocation set and one more
+   revoked every second, so the set is re-read every 2 s), feed, feed_gzip (with a phone's
+   Accept-Encoding), feed_photos (a photo on every profile), feed_prices (the congestion
+   prices `jobtinder tick` stores, computed once), message (partners of matches set aside for
+   it send, every request a new client_id), refresh (each refresh token once), login
+   (Argon2, --login-connections). The ceiling is measured before the first and after each
+   scenario; each fraction is taken against the mean of the two ceilings around it;
+4. prints per run: throughput, fraction of the ceiling, p50/p99 latency, errors (non-2xx
+   and socket errors), the 1-minute load average, CPU milliseconds per request of the API
+   workers, PostgreSQL and wrk, the workers' CPU per request as a multiple of the ceiling's
+   measured around it, responses by status; with --rounds R it repeats step 3 R times and
+   prints the medians; and the peak memory (VmHWM) per worker.
 """
 
 import argparse
@@ -32,14 +37,19 @@ import random
 import re
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import create_engine, make_url, select, text
@@ -81,6 +91,59 @@ function done(summary, latency, requests)
 end
 """
 
+# Every wrk run, the ceiling's included, builds each request in Lua the same way: the next row
+# of a table read from a file (each thread steps through alternate rows), an Authorization
+# header from it, then `wrk.format`. So wrk's own cost per request is the same for every
+# endpoint, and the ceiling is measured with the overhead the endpoints are.
+LUA_REQUEST = r"""
+local rows = {}
+local n = 0
+function load_data()
+  for line in io.lines("%(data)s") do
+    local r = {}
+    for field in line:gmatch("%%S+") do table.insert(r, field) end
+    n = n + 1
+    rows[n] = r
+  end
+end
+wrk.method = "%(method)s"
+%(headers)s
+function request()
+  i = i + 2
+  local r = rows[(i %% n) + 1]
+  wrk.headers["Authorization"] = "Bearer " .. r[1]
+  return wrk.format(nil, %(path)s, nil, %(body)s)
+end
+"""
+
+# What a phone's HTTP stack sends (iOS URLSession; Android's OkHttp sends "gzip").
+PHONE_ENCODING = "gzip, deflate, br"
+
+
+def wrk_script(
+    rows: Sequence[tuple[object, ...]],
+    data_dir: Path,
+    *,
+    path: str,
+    method: str = "GET",
+    body: str = "nil",
+    headers: dict[str, str] | None = None,
+) -> str:
+    """A wrk script sending one request per row: r[1] is the bearer token, `path` and `body`
+    are Lua expressions over the row `r` (its fields are strings)."""
+    data = data_dir / f"rows-{len(list(data_dir.iterdir()))}.txt"
+    data.write_text("".join(" ".join(str(v) for v in row) + "\n" for row in rows))
+    header_lines = "\n".join(
+        f'wrk.headers["{name}"] = "{value}"' for name, value in (headers or {}).items()
+    )
+    return LUA_COMMON + LUA_REQUEST % {
+        "data": data,
+        "method": method,
+        "headers": header_lines,
+        "path": path,
+        "body": body,
+    }
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -119,7 +182,12 @@ def reuse_database(url: str, name: str = "jobtinder_load") -> str:
     target = make_url(url).set(drivername="postgresql+psycopg", database=name)
     engine = create_engine(target)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE swipes, matches, notifications, messages CASCADE"))
+        conn.execute(
+            text(
+                "TRUNCATE swipes, matches, notifications, messages, login_sessions, "
+                "refresh_tokens CASCADE"
+            )
+        )
     engine.dispose()
     return target.render_as_string(hide_password=False)
 
@@ -144,8 +212,10 @@ def start_server(app: str, port: int, workers: int, env: dict[str, str]) -> subp
         env=env,
         cwd=ROOT,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    # A loaded machine (other test suites) can take minutes; a server that never answers is
+    # stopped, not left behind.
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             httpx.get(
                 f"http://127.0.0.1:{port}/healthz"
@@ -156,6 +226,8 @@ def start_server(app: str, port: int, workers: int, env: dict[str, str]) -> subp
             return process
         except httpx.TransportError:
             time.sleep(0.2)
+    process.terminate()
+    process.wait(30)
     raise RuntimeError(f"{app} did not start")
 
 
@@ -188,11 +260,26 @@ def cpu_seconds(pids: list[str]) -> dict[str, float]:
     return times
 
 
+BENCH_DATABASE: dict[str, str] = {}  # "url": the benchmark's database, set by main()
+
+
 def process_groups(server: subprocess.Popen[bytes]) -> dict[str, list[str]]:
-    """The server's workers, and every PostgreSQL process (its backends come and go)."""
+    """The server's workers, and the PostgreSQL backends connected to the benchmark's
+    database (they come and go). Only those: the server is shared with other databases
+    (other test suites on this machine), whose backends are not ours; the shared background
+    processes (WAL writer, checkpointer) are left out for the same reason."""
     workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True)
-    postgres = subprocess.run(["pgrep", "postgres"], capture_output=True, text=True)
-    return {"workers": workers.stdout.split(), "postgres": postgres.stdout.split()}
+    engine = create_engine(BENCH_DATABASE["url"])
+    with engine.connect() as conn:
+        backends = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        ).scalars()
+        postgres = [str(pid) for pid in backends]
+    engine.dispose()
+    return {"workers": workers.stdout.split(), "postgres": postgres}
 
 
 def cpu_used(
@@ -210,6 +297,7 @@ def run_wrk(
     url: str, script: str, duration: int, connections: int, server: subprocess.Popen[bytes]
 ) -> dict[str, Any]:
     """One wrk run; besides latency, the CPU seconds per request of each process group."""
+    load = load_average()
     before = {name: cpu_seconds(pids) for name, pids in process_groups(server).items()}
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -257,47 +345,13 @@ def run_wrk(
             "p99": float(p99),
             "errors": int(errors),
             "requests": int(requests),
+            "load": (load + load_average()) / 2,  # 1-minute load average, before and after
         }
-    )
-
-
-def lua_table(rows: list[str]) -> str:
-    return "{" + ",".join(rows) + "}"
-
-
-def swipe_script(pairs: list[tuple[str, int, str]], data_dir: Path) -> str:
-    """Every request a distinct (swiper, target, decision), read by each thread from a file."""
-    data = data_dir / f"swipes-{len(list(data_dir.iterdir()))}.txt"
-    data.write_text("".join(f"{token} {target} {decision}\n" for token, target, decision in pairs))
-    return (
-        LUA_COMMON
-        + f"""
-local pairs_ = {{}}
-local n = 0
-function load_data()
-  for line in io.lines("{data}") do
-    local token, target, decision = line:match("(%S+) (%S+) (%S+)")
-    n = n + 1
-    pairs_[n] = {{token, target, decision}}
-  end
-end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-function request()
-  i = i + 2
-  local p = pairs_[(i % n) + 1]
-  wrk.headers["Authorization"] = "Bearer " .. p[1]
-  return wrk.format(nil, "/api/v1/swipes", nil,
-    '{{"target_id":' .. p[2] .. ',"decision":"' .. p[3] .. '"}}')
-end
-"""
     )
 
 
 def create_message_matches(url: str, teachers: list[int], pros: list[int]) -> list[int]:
     """One ongoing (trial) match per (teacher, professional) pair, straight in the database."""
-    from datetime import UTC, datetime, timedelta
-
     from sqlalchemy import insert
 
     from app.models import Match
@@ -320,52 +374,229 @@ def create_message_matches(url: str, teachers: list[int], pros: list[int]) -> li
     with engine.begin() as conn:
         ids = conn.execute(insert(Match).values(rows).returning(col(Match.id))).scalars().all()
     engine.dispose()
-    return list(ids)
+    return [i for i in ids if i is not None]
 
 
-def message_script(senders: list[tuple[str, int]], data_dir: Path, tag: str) -> str:
-    """Either partner of a match sends a message; every request a client_id of its own."""
-    data = data_dir / f"messages-{len(list(data_dir.iterdir()))}.txt"
-    data.write_text("".join(f"{token} {match_id}\n" for token, match_id in senders))
-    return (
-        LUA_COMMON
-        + f"""
-local senders = {{}}
-local n = 0
-function load_data()
-  for line in io.lines("{data}") do
-    local token, match_id = line:match("(%S+) (%S+)")
-    n = n + 1
-    senders[n] = {{token, match_id}}
-  end
-end
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-function request()
-  i = i + 2
-  local s = senders[(i % n) + 1]
-  wrk.headers["Authorization"] = "Bearer " .. s[1]
-  return wrk.format(nil, "/api/v1/matches/" .. s[2] .. "/messages", nil,
-    '{{"body":"Zullen we donderdag na het vierde uur bellen?","client_id":"{tag}-' .. i .. '"}}')
-end
-"""
+def create_sessions(
+    url: str, user_ids: list[int], *, revoked: bool = False, prefix: str = "b"
+) -> dict[int, str]:
+    """One login session per user, straight in the database (as a login makes it)."""
+    from sqlalchemy import insert
+
+    from app.models import LoginSession
+
+    now = datetime.now(UTC)
+    ids = {uid: f"{prefix}{uid:0>10}{time.time_ns() % 10**12:0>12}"[:32] for uid in user_ids}
+    rows = [
+        {
+            "id": sid,
+            "user_id": uid,
+            "created_at": now,
+            "last_used_at": now,
+            "device_name": "bench",
+            "revoked_at": now if revoked else None,
+        }
+        for uid, sid in ids.items()
+    ]
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(LoginSession), rows[start : start + 5000])
+        if revoked:
+            bump_revocations(conn)
+    engine.dispose()
+    return ids
+
+
+def bump_revocations(conn: Any) -> None:
+    conn.execute(
+        text(
+            "INSERT INTO revocation_versions (name, version) VALUES ('sessions', 1) "
+            "ON CONFLICT (name) DO UPDATE SET version = revocation_versions.version + 1"
+        )
     )
 
 
-def feed_script(tokens: list[str]) -> str:
-    rows = [f'"{t}"' for t in tokens]
-    return (
-        LUA_COMMON
-        + f"""
-local tokens = {lua_table(rows)}
-local n = #tokens
-function request()
-  i = i + 2
-  wrk.headers["Authorization"] = "Bearer " .. tokens[(i % n) + 1]
-  return wrk.format("GET", "/api/v1/feed?limit=20")
-end
-"""
-    )
+def create_refresh_tokens(url: str, sessions: dict[int, str], count: int) -> list[str]:
+    """`count` unused refresh tokens spread over these login sessions (stored as hashes)."""
+    from sqlalchemy import insert
+
+    from app.models import RefreshToken
+    from app.tokens import new_refresh_token
+
+    now = datetime.now(UTC)
+    owners = list(sessions.items())
+    tokens, rows = [], []
+    for n in range(count):
+        uid, sid = owners[n % len(owners)]
+        token, token_hash = new_refresh_token()
+        tokens.append(token)
+        rows.append(
+            {
+                "token_hash": token_hash,
+                "user_id": uid,
+                "session_id": sid,
+                "created_at": now,
+                "expires_at": now + timedelta(days=30),
+            }
+        )
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(RefreshToken), rows[start : start + 5000])
+    engine.dispose()
+    random.Random(3).shuffle(tokens)
+    return tokens
+
+
+class Revoker:
+    """N revoked login sessions in the revocation set during a run (none of them the
+    benchmark's), and, with `churn`, one more revoked every second, so that every process
+    re-reads the whole set every REVOCATION_REFRESH_SECONDS. Removed again afterwards."""
+
+    def __init__(self, url: str, user_ids: list[int], count: int, churn: bool) -> None:
+        self.url, self.user_ids, self.count, self.churn = url, user_ids, count, churn
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "Revoker":
+        owners = [self.user_ids[n % len(self.user_ids)] for n in range(self.count)]
+        # Several sessions per user where N exceeds the users: distinct ids by position.
+        engine = create_engine(self.url)
+        now = datetime.now(UTC)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO login_sessions (id, user_id, created_at, last_used_at, "
+                    "device_name, revoked_at) SELECT 'revoked' || g, u, :now, :now, 'bench', "
+                    ":now FROM unnest(CAST(:owners AS integer[])) WITH ORDINALITY AS t(u, g)"
+                ),
+                {"now": now, "owners": owners},
+            )
+            bump_revocations(conn)
+        engine.dispose()
+        if self.churn:
+            self._thread = threading.Thread(target=self._revoke_every_second, daemon=True)
+            self._thread.start()
+        return self
+
+    def _revoke_every_second(self) -> None:
+        engine = create_engine(self.url)
+        n = 0
+        while not self._stop.wait(1.0):
+            n += 1
+            with engine.begin() as conn:
+                conn.execute(
+                    text(
+                        "INSERT INTO login_sessions (id, user_id, created_at, last_used_at, "
+                        "device_name, revoked_at) VALUES (:id, :u, now(), now(), 'bench', now())"
+                    ),
+                    {"id": f"churn{time.time_ns()}", "u": self.user_ids[n % len(self.user_ids)]},
+                )
+                bump_revocations(conn)
+        engine.dispose()
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        engine = create_engine(self.url)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "DELETE FROM login_sessions WHERE device_name = 'bench' AND "
+                    "revoked_at IS NOT NULL"
+                )
+            )
+            bump_revocations(conn)
+        engine.dispose()
+
+
+def set_photos(url: str, on: bool) -> None:
+    """A photo on every profile (as an upload stores it: key and size), or none."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if on:
+            conn.execute(
+                text(
+                    "UPDATE profiles SET photo_key = encode(sha256(user_id::text::bytea), 'hex'), "
+                    "photo_width = 1080, photo_height = 1350"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "UPDATE profiles SET photo_key = NULL, photo_width = NULL, photo_height = NULL"
+                )
+            )
+        conn.execute(text("VACUUM profiles"))
+    engine.dispose()
+
+
+def prepare_prices(url: str) -> int:
+    """Compute the congestion prices once (what `jobtinder tick` stores) and keep them aside
+    in `bench_prices`, so each priced feed run can put them in place and take them out."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.execute(text("SELECT to_regclass('bench_prices') IS NOT NULL")).scalar()
+    if not exists:
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "app.cli", "tick"],
+            env=os.environ | {"DATABASE_URL": url},
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        print(f"computed congestion prices in {time.perf_counter() - start:.1f} s")
+        with engine.connect() as conn:
+            conn.execute(text("CREATE TABLE bench_prices AS SELECT * FROM congestion_prices"))
+    with engine.connect() as conn:
+        count = int(conn.execute(text("SELECT count(*) FROM bench_prices")).scalar() or 0)
+    engine.dispose()
+    set_prices(url, False)
+    return count
+
+
+def set_prices(url: str, on: bool) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM congestion_prices"))
+        if on:
+            conn.execute(text("INSERT INTO congestion_prices SELECT * FROM bench_prices"))
+        conn.execute(text("UPDATE feature_versions SET prices = prices + 1"))
+    engine.dispose()
+
+
+SCENARIOS = (
+    "ceiling_sync",
+    "swipe",
+    "swipe_revoked",
+    "feed",
+    "feed_gzip",
+    "feed_photos",
+    "feed_prices",
+    "message",
+    "refresh",
+    "login",
+)
+ABOUT = {
+    "ceiling": "GET /ceiling, async def (the yardstick)",
+    "ceiling_sync": "GET /ceiling-sync, plain def (the old yardstick)",
+    "swipe": "POST /swipes, random swiper and target",
+    "swipe_revoked": "the same with N revoked sessions in the set, one more every second",
+    "feed": "GET /feed?limit=20, no Accept-Encoding",
+    "feed_gzip": f"GET /feed?limit=20, Accept-Encoding: {PHONE_ENCODING}",
+    "feed_photos": "GET /feed?limit=20, a photo on every card",
+    "feed_prices": "GET /feed?limit=20, congestion prices stored",
+    "message": "POST /matches/{id}/messages",
+    "refresh": "POST /auth/refresh, each token once",
+    "login": "POST /auth/token (Argon2)",
+}
+
+
+def load_average() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def main() -> None:
@@ -378,8 +609,7 @@ def main() -> None:
         "--rounds",
         type=int,
         default=1,
-        help="repeat ceiling, swipe, ceiling, feed, ceiling this many times and print medians "
-        "(noisy machines)",
+        help="repeat the whole sequence this many times and print medians (noisy machines)",
     )
     parser.add_argument(
         "--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -394,13 +624,13 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="keep the participants of the last run (swipes, matches, notifications cleared)",
+        help="keep the participants of the last run (swipes, matches, sessions cleared)",
     )
     parser.add_argument(
         "--only",
-        default="ceiling,swipe,feed",
-        help="comma-separated subset of ceiling,swipe,feed,message (the ceiling is always "
-        "measured when a fraction is printed; message only when named)",
+        default="swipe,feed",
+        help="comma-separated subset of " + ",".join(SCENARIOS) + " (the async ceiling is "
+        "always measured, before and after each of them)",
     )
     parser.add_argument(
         "--database-name",
@@ -413,10 +643,32 @@ def main() -> None:
         default=500,
         help="matches whose partners send the messages (set aside from swipes and feeds)",
     )
+    parser.add_argument(
+        "--revoked",
+        type=int,
+        default=10_000,
+        help="revoked login sessions in the revocation set for swipe_revoked",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="record each scenario's API workers with py-spy (collapsed stacks, DIR/NAME.txt; "
+        "summarise with bench/profile_summary.py)",
+    )
+    parser.add_argument(
+        "--login-connections",
+        type=int,
+        default=8,
+        help="connections for the login run (each login hashes a password with Argon2)",
+    )
     args = parser.parse_args()
     if args.burst < 1:
         parser.error("--burst must be at least 1")
-    wanted = set(args.only.split(","))
+    wanted = [name for name in args.only.split(",") if name != "ceiling"]
+    unknown = set(wanted) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    wanted = [name for name in SCENARIOS if name in wanted]
 
     secret = "bench-secret-key-0123456789abcdef0123456789"
     os.environ["SECRET_KEY"] = secret
@@ -426,25 +678,35 @@ def main() -> None:
     else:
         url = prepare_database(args.database_url, args.participants, args.database_name)
     os.environ["DATABASE_URL"] = url
+    BENCH_DATABASE["url"] = url
     env = os.environ | {
         "LIKES_PER_DAY": "100000",
         "MESSAGES_PER_MINUTE": "100000000",
+        "LOGIN_ATTEMPTS_PER_ADDRESS": "100000000",
         "ENVIRONMENT": "development",
     }
 
-    from app.models import Profile
+    from app.models import Profile, User
+    from app.seed import DEMO_PASSWORD
     from app.tokens import create_access_token
 
-    engine = create_engine(url.replace("postgresql+psycopg", "postgresql+psycopg", 1))
+    engine = create_engine(url)
     with engine.connect() as conn:
         rows = conn.execute(
-            select(col(Profile.user_id), col(Profile.side)).where(
-                col(Profile.complete), col(Profile.discoverable)
-            )
+            select(col(Profile.user_id), col(Profile.side), col(User.email))
+            .join(User, col(User.id) == col(Profile.user_id))
+            .where(col(Profile.complete), col(Profile.discoverable))
+            .order_by(col(Profile.user_id))
         ).all()
     engine.dispose()
-    teachers = [uid for uid, side in rows if side == "teacher"]
-    pros = [uid for uid, side in rows if side == "professional"]
+    emails = {uid: email for uid, _, email in rows}
+    teachers = [uid for uid, side, _ in rows if side == "teacher"]
+    pros = [uid for uid, side, _ in rows if side == "professional"]
+    sessions = create_sessions(url, teachers + pros)
+
+    def access(uid: int) -> str:
+        return create_access_token(uid, sessions[uid])[0]
+
     senders: list[tuple[str, int]] = []
     if "message" in wanted:
         # Set aside: the last K of each side, matched to each other, swipe and feed nobody.
@@ -453,36 +715,165 @@ def main() -> None:
         teachers, pros = teachers[:-k], pros[:-k]
         match_ids = create_message_matches(url, pair_t, pair_p)
         for match_id, teacher, pro in zip(match_ids, pair_t, pair_p, strict=True):
-            senders += [
-                (create_access_token(teacher)[0], match_id),
-                (create_access_token(pro)[0], match_id),
-            ]
+            senders += [(access(teacher), match_id), (access(pro), match_id)]
         random.Random(2).shuffle(senders)
+    if "feed_prices" in wanted:
+        print(f"{prepare_prices(url)} congestion prices set aside for feed_prices")
     rng = random.Random(1)
-    tokens = {uid: create_access_token(uid)[0] for uid in teachers + pros}
+    tokens = {uid: access(uid) for uid in teachers + pros}
     # Distinct swiper/target pairs of opposite sides, never repeated in a run; with --burst K
     # each swiper sends K swipes in a row (on K targets), as a user going through the deck.
     pairs: list[tuple[str, int, str]] = []
-    for _ in range(max(60_000, args.rounds * args.duration * 5_000) // args.burst):
+    swipe_runs = sum(name in wanted for name in ("swipe", "swipe_revoked"))
+    for _ in range(max(60_000, swipe_runs * args.rounds * args.duration * 5_000) // args.burst):
         swiper_side, target_side = (teachers, pros) if rng.random() < 0.5 else (pros, teachers)
         swiper = rng.choice(swiper_side)
         for _ in range(args.burst):
             pairs.append((tokens[swiper], rng.choice(target_side), rng.choice(("like", "pass"))))
     unique = {(p[0], p[1]): p for p in pairs}
     pairs = list(unique.values())
+    feed_users = rng.sample(teachers + pros, min(2000, len(tokens)))
+    feed_rows = [(tokens[uid],) for uid in feed_users]
+    # Login and refresh: participants who neither swipe nor browse in this run's feeds.
+    others = [uid for uid in teachers + pros if uid not in set(feed_users)]
+    login_rows = [
+        (tokens[uid], urlencode({"username": emails[uid], "password": DEMO_PASSWORD}))
+        for uid in rng.sample(others, min(1000, len(others)))
+    ]
+    refresh_owners = {uid: sessions[uid] for uid in rng.sample(others, min(2000, len(others)))}
 
     api_port, ceiling_port = free_port(), free_port()
     api = start_server("app.main:app", api_port, args.workers, env)
-    ceiling = start_server("bench.ceiling_app:app", ceiling_port, args.workers, env)
+    try:
+        ceiling = start_server("bench.ceiling_app:app", ceiling_port, args.workers, env)
+    except RuntimeError:
+        api.terminate()
+        raise
     rounds: list[dict[str, dict[str, Any]]] = []
     consumed = 0
     data_dir = Path(tempfile.mkdtemp(prefix="jobtinder-load-"))
-    feed_tokens = [tokens[uid] for uid in rng.sample(teachers + pros, min(2000, len(tokens)))]
+    api_url = f"http://127.0.0.1:{api_port}"
+    feed_path = '"/api/v1/feed?limit=20"'
+
+    def measure(name: str, number: int) -> dict[str, Any]:
+        if not args.profile or name == "ceiling_sync":
+            return scenario(name, number)
+        out = Path(args.profile) / f"{name}-{number + 1}.txt"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        spy = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(api.pid),
+                "--subprocesses",
+                "--format",
+                "raw",
+                "--rate",
+                "250",
+                "--nonblocking",
+                "-o",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            return scenario(name, number)
+        finally:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(30)
+
+    def scenario(name: str, number: int) -> dict[str, Any]:
+        nonlocal consumed
+        run = lambda script, server=api, url=api_url, connections=args.connections: run_wrk(  # noqa: E731
+            url, script, args.duration, connections, server
+        )
+        if name == "ceiling_sync":
+            return run(
+                wrk_script(feed_rows, data_dir, path='"/ceiling-sync"'),
+                ceiling,
+                f"http://127.0.0.1:{ceiling_port}",
+            )
+        if name in ("swipe", "swipe_revoked"):
+            # Each run starts where the last one stopped: every swipe of the run is new.
+            offset = consumed % len(pairs)
+            script = wrk_script(
+                pairs[offset:] + pairs[:offset],
+                data_dir,
+                path='"/api/v1/swipes"',
+                method="POST",
+                body="'{\"target_id\":' .. r[2] .. ',\"decision\":\"' .. r[3] .. '\"}'",
+                headers={"Content-Type": "application/json"},
+            )
+            if name == "swipe":
+                result = run(script)
+            else:
+                with Revoker(url, others, args.revoked, churn=True):
+                    time.sleep(2.5)  # every worker has loaded the set
+                    result = run(script)
+            # wrk's two threads step through alternate pairs at their own pace.
+            consumed += 2 * int(result["requests"])
+            return result
+        if name.startswith("feed"):
+            headers = {"Accept-Encoding": PHONE_ENCODING} if name == "feed_gzip" else {}
+            script = wrk_script(feed_rows, data_dir, path=feed_path, headers=headers)
+            if name == "feed_photos":
+                set_photos(url, True)
+                try:
+                    return run(script)
+                finally:
+                    set_photos(url, False)
+            if name == "feed_prices":
+                set_prices(url, True)
+                try:
+                    return run(script)
+                finally:
+                    set_prices(url, False)
+            return run(script)
+        if name == "message":
+            tag = f"r{number}-{time.time_ns()}"
+            return run(
+                wrk_script(
+                    senders,
+                    data_dir,
+                    path='"/api/v1/matches/" .. r[2] .. "/messages"',
+                    method="POST",
+                    body='\'{"body":"Zullen we donderdag na het vierde uur bellen?",'
+                    f'"client_id":"{tag}-\' .. i .. \'"}}\'',
+                    headers={"Content-Type": "application/json"},
+                )
+            )
+        if name == "refresh":
+            fresh = create_refresh_tokens(url, refresh_owners, args.duration * 2_500)
+            return run(
+                wrk_script(
+                    [(tokens[others[0]], token) for token in fresh],
+                    data_dir,
+                    path='"/api/v1/auth/refresh"',
+                    method="POST",
+                    body="'{\"refresh_token\":\"' .. r[2] .. '\"}'",
+                    headers={"Content-Type": "application/json"},
+                )
+            )
+        if name == "login":
+            return run(
+                wrk_script(
+                    login_rows,
+                    data_dir,
+                    path='"/api/v1/auth/token"',
+                    method="POST",
+                    body="r[2]",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                ),
+                connections=args.login_connections,
+            )
+        raise AssertionError(name)
 
     def ceiling_run() -> dict[str, Any]:
         return run_wrk(
-            f"http://127.0.0.1:{ceiling_port}/ceiling",
-            LUA_COMMON,
+            f"http://127.0.0.1:{ceiling_port}",
+            wrk_script(feed_rows, data_dir, path='"/ceiling"'),
             args.duration,
             args.connections,
             ceiling,
@@ -494,40 +885,13 @@ def main() -> None:
             # compared with the mean of the two: this machine's speed drifts within a minute.
             ceilings = [ceiling_run()]
             results: dict[str, dict[str, Any]] = {}
-            if "swipe" in wanted:
-                # Each round starts where the last one stopped: every swipe of the run is new.
-                offset = consumed % len(pairs)
-                results["swipe"] = run_wrk(
-                    f"http://127.0.0.1:{api_port}",
-                    swipe_script(pairs[offset:] + pairs[:offset], data_dir),
-                    args.duration,
-                    args.connections,
-                    api,
-                )
-                # wrk's two threads step through alternate pairs at their own pace.
-                consumed += 2 * int(results["swipe"]["requests"])
+            for name in wanted:
+                results[name] = measure(name, number)
                 ceilings.append(ceiling_run())
-                results["swipe"]["ceiling_rps"] = (ceilings[-2]["rps"] + ceilings[-1]["rps"]) / 2
-            if "feed" in wanted:
-                results["feed"] = run_wrk(
-                    f"http://127.0.0.1:{api_port}",
-                    feed_script(feed_tokens),
-                    args.duration,
-                    args.connections,
-                    api,
-                )
-                ceilings.append(ceiling_run())
-                results["feed"]["ceiling_rps"] = (ceilings[-2]["rps"] + ceilings[-1]["rps"]) / 2
-            if "message" in wanted:
-                results["message"] = run_wrk(
-                    f"http://127.0.0.1:{api_port}",
-                    message_script(senders, data_dir, f"r{number}-{time.time_ns()}"),
-                    args.duration,
-                    args.connections,
-                    api,
-                )
-                ceilings.append(ceiling_run())
-                results["message"]["ceiling_rps"] = (ceilings[-2]["rps"] + ceilings[-1]["rps"]) / 2
+                results[name]["ceiling_rps"] = (ceilings[-2]["rps"] + ceilings[-1]["rps"]) / 2
+                results[name]["ceiling_cpu_ms"] = (
+                    ceilings[-2]["cpu_ms_workers"] + ceilings[-1]["cpu_ms_workers"]
+                ) / 2
             results = {"ceiling": mean_of_runs(ceilings)} | results
             rounds.append(results)
             print_round(number + 1, results)
@@ -542,16 +906,22 @@ def main() -> None:
     print(
         f"\nparticipants={args.participants} workers={args.workers} "
         f"connections={args.connections} duration={args.duration}s rounds={args.rounds} "
-        f"burst={args.burst}"
+        f"burst={args.burst} revoked={args.revoked} login-connections={args.login_connections}"
     )
+    print("\n".join(f"  {name}: {ABOUT[name]}" for name in ["ceiling", *wanted]))
     if args.rounds > 1:
-        print("median over the rounds (each fraction against the ceilings measured around it):")
-        print(f"{'endpoint':<9} {'req/s':>9} {'of ceiling':>10} {'p99 ms':>8}")
-        for name in rounds[0]:
-            rps = statistics.median(r[name]["rps"] for r in rounds)
-            share = statistics.median(fraction(r, name) for r in rounds)
-            p99 = statistics.median(r[name]["p99"] for r in rounds)
-            print(f"{name:<9} {rps:>9.0f} {share:>10.1%} {p99:>8.1f}")
+        print("median over the rounds (fractions against the async ceilings around each run):")
+        print_table(
+            {
+                name: {
+                    key: statistics.median(r[name][key] for r in rounds)
+                    for key in rounds[0][name]
+                    if isinstance(rounds[0][name][key], int | float)
+                }
+                | {"share": statistics.median(fraction(r, name) for r in rounds)}
+                for name in rounds[0]
+            }
+        )
     print("peak memory per API worker (MB): " + ", ".join(f"{m:.0f}" for m in memory))
     print(json.dumps(rounds))
 
@@ -580,30 +950,28 @@ def fraction(results: dict[str, dict[str, Any]], name: str) -> float:
     return float(result["rps"] / result.get("ceiling_rps", results["ceiling"]["rps"]))
 
 
-def print_round(number: int, results: dict[str, dict[str, Any]]) -> None:
-    print(f"\nround {number}")
-    around = ", ".join(
-        f"{name} {r['ceiling_rps']:.0f}" for name, r in results.items() if "ceiling_rps" in r
-    )
-    if around:
-        print(f"ceiling req/s around each endpoint: {around}")
+def print_table(results: dict[str, dict[str, Any]]) -> None:
+    """Throughput, latency and CPU ms per request (API workers, PostgreSQL, wrk), with each
+    endpoint's worker CPU as a multiple of the ceiling's measured around it."""
     print(
-        f"{'endpoint':<9} {'req/s':>9} {'of ceiling':>10} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'errors':>7}"
+        f"{'endpoint':<14} {'req/s':>7} {'of ceil':>7} {'p50':>6} {'p99 ms':>7} {'err':>5} "
+        f"{'load':>5} | {'CPU ms/req: API':>15} {'PG':>5} {'wrk':>5} {'total':>6} "
+        f"{'API ×ceil':>9}"
     )
     for name, r in results.items():
-        print(
-            f"{name:<9} {r['rps']:>9.0f} {fraction(results, name):>10.1%} {r['p50']:>8.1f} "
-            f"{r['p95']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7.0f}"
-        )
-    print("CPU ms per request:")
-    print(f"{'endpoint':<9} {'API workers':>12} {'PostgreSQL':>11} {'wrk':>6} {'total':>7}")
-    for name, r in results.items():
+        share = r["share"] if "share" in r else fraction(results, name)
         total = r["cpu_ms_workers"] + r["cpu_ms_postgres"] + r["cpu_ms_wrk"]
+        times = r["cpu_ms_workers"] / r.get("ceiling_cpu_ms", r["cpu_ms_workers"])
         print(
-            f"{name:<9} {r['cpu_ms_workers']:>12.2f} {r['cpu_ms_postgres']:>11.2f} "
-            f"{r['cpu_ms_wrk']:>6.2f} {total:>7.2f}"
+            f"{name:<14} {r['rps']:>7.0f} {share:>7.1%} {r['p50']:>6.1f} {r['p99']:>7.1f} "
+            f"{r['errors']:>5.0f} {r['load']:>5.1f} | {r['cpu_ms_workers']:>15.2f} "
+            f"{r['cpu_ms_postgres']:>5.2f} {r['cpu_ms_wrk']:>5.2f} {total:>6.2f} {times:>9.1f}"
         )
+
+
+def print_round(number: int, results: dict[str, dict[str, Any]]) -> None:
+    print(f"\nround {number} ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
+    print_table(results)
     for name, r in results.items():
         codes = ", ".join(f"{code}: {n}" for code, n in sorted(r["statuses"].items()))
         print(f"{name} responses by status: {codes}")

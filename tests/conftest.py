@@ -47,6 +47,7 @@ os.environ.pop("REDIS_URL", None)
 # Photos go to a directory of the test run (tests/api/test_photos.py also runs them on S3).
 os.environ["MEDIA_DIR"] = f"{_TMP}/media"
 os.environ.pop("S3_BUCKET", None)
+os.environ["FEATURE_SNAPSHOT_DIR"] = f"{_TMP}/features"
 # Cheap Argon2 for the many users tests create (the settings refuse this outside tests);
 # tests/test_password_hashing.py checks the production parameters themselves.
 os.environ["PASSWORD_HASH_PROFILE"] = "fast"

@@ -1,5 +1,6 @@
 """Short sentences (Dutch by default, or English) that say why a candidate scores as they do."""
 
+from collections.abc import Sequence
 from functools import cache, lru_cache
 
 import numpy as np
@@ -66,8 +67,9 @@ def _text(lang: str) -> dict[str, str]:
     return TEXTS["en"] if lang == "en" else TEXTS["nl"]
 
 
-def breakdown_dict(row: npt.NDArray[np.float64]) -> dict[str, float]:
-    return {name: round(value, 4) for name, value in zip(COMPONENTS, row.tolist(), strict=True)}
+def breakdown_dict(row: npt.NDArray[np.float64] | Sequence[float]) -> dict[str, float]:
+    values = row.tolist() if isinstance(row, np.ndarray) else row
+    return {name: round(value, 4) for name, value in zip(COMPONENTS, values, strict=True)}
 
 
 @lru_cache(maxsize=65536)

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -174,8 +175,21 @@ class Pool:
     def __len__(self) -> int:
         return int(self.ids.shape[0])
 
-    def take(self, rows: npt.NDArray[np.intp] | npt.NDArray[np.bool_]) -> "Pool":
-        return Pool(**{name: getattr(self, name)[rows] for name in self.__slots__})
+    def take(
+        self,
+        rows: npt.NDArray[np.intp] | npt.NDArray[np.bool_],
+        names: tuple[str, ...] | None = None,
+    ) -> "Pool":
+        """These rows; with `names`, only those arrays are copied and the others are left
+        empty (for a caller that reads only those, e.g. `scoring.score_pool`)."""
+        if names is None:
+            return Pool(**{name: getattr(self, name)[rows] for name in self.__slots__})
+        return Pool(
+            **{
+                name: getattr(self, name)[rows] if name in names else _empty()[name]
+                for name in self.__slots__
+            }
+        )
 
 
 def build_pool(participants: Sequence[Participant]) -> Pool:
@@ -218,3 +232,13 @@ def build_pool(participants: Sequence[Participant]) -> Pool:
         mode=np.fromiter((MODES.index(p.match_mode) for p in participants), np.int8, count=n),
         weights=weights,
     )
+
+
+@cache
+def _empty() -> dict[str, Any]:
+    """Zero rows of every array (read-only), for `Pool.take` with `names`."""
+    empty = build_pool([])
+    arrays = {name: getattr(empty, name) for name in Pool.__slots__}
+    for array in arrays.values():
+        array.setflags(write=False)
+    return arrays

@@ -120,6 +120,23 @@ def _set_similarity(mine: np.uint64, theirs: npt.NDArray[np.uint64]) -> npt.NDAr
         return np.where(sizes > 0, shared / np.sqrt(sizes), 0.0)
 
 
+# The arrays of `pool` that score_pool reads when it is given the distances.
+SCORED = (
+    "subjects",
+    "education",
+    "goals",
+    "goal_complements",
+    "outcomes",
+    "region",
+    "max_travel",
+    "months",
+    "duration",
+    "hours",
+    "mode",
+    "weights",
+)
+
+
 def score_pool(viewer: Pool, pool: Pool, dist: npt.NDArray[np.float64] | None = None) -> Scores:
     """Score the single participant in `viewer` against every participant in `pool`.
 
@@ -244,7 +261,7 @@ def rank_page(
     if both_limits:
         mutual = dist <= pool.max_travel[rows]
         rows, dist = rows[mutual], dist[mutual]
-    scores = score_pool(viewer, pool.take(rows), dist)
+    scores = score_pool(viewer, pool.take(rows, SCORED), dist)
     rounded = np.round(scores.score, decimals)
     keys = rounded if price is None else np.round(scores.score - price[rows], decimals)
     ids = pool.ids[rows]

@@ -26,7 +26,7 @@ Only verified participants are ranked: verifying an address touches the profile'
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ from app.db import conflict_insert, session_scope
 from app.matching.congestion import ordering_price
 from app.matching.features import Participant, Pool, build_pool
 from app.models import CongestionPrice, FeatureVersion, Profile, User
+from app.services import feature_snapshot
 from app.vocabulary import get_vocabulary
 
 log = logging.getLogger("jobtinder")
@@ -141,7 +142,7 @@ class FeatureStore:
             current = self._sides.get(side)
             if current is None or current.version[1] < version[1]:
                 # First use, or a profile was deleted (an erased account): start afresh.
-                current = self._load_all(session, side)
+                current = self._load_side(session, side)
                 _load_prices(session, side, current)
                 current.version = version
                 self._sides[side] = current
@@ -157,6 +158,24 @@ class FeatureStore:
                 max(current.version[2], version[2]),
             )
         return current
+
+    @staticmethod
+    def _load_side(session: Session, side: str) -> SideFeatures:
+        """Every rankable profile of the side; on PostgreSQL through the snapshot, which
+        re-reads only the profiles changed since it was written (feature_snapshot.py)."""
+        if not feature_snapshot.enabled(session):
+            return FeatureStore._load_all(session, side)
+        loaded = feature_snapshot.load_side(session, side, FEATURE_COLUMNS)
+        return SideFeatures(
+            pool=loaded.pool,
+            active=np.ones(len(loaded.pool), dtype=bool),
+            row_of={user_id: row for row, user_id in enumerate(loaded.pool.ids.tolist())},
+            latest=(
+                datetime.fromtimestamp(float(loaded.updated.max()), UTC)
+                if len(loaded.updated)
+                else None
+            ),
+        )
 
     @staticmethod
     def _load_all(session: Session, side: str) -> SideFeatures:

@@ -227,6 +227,11 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any], lang: str = "nl") -
     found = {row.user_id: row for row in rows}
     viewer = plan.viewer
     scores = ranked.ranking.scores
+    # The page's numbers as Python floats in one go (indexing NumPy arrays card by card, and
+    # converting each row, cost more than the rest of a card's values).
+    score_of = scores.score.tolist()
+    breakdown_of = scores.breakdown.tolist()
+    distance_of = scores.distance_km.tolist()
     items = []
     for position, candidate_id in enumerate(ranked.page_ids):
         profile = found.get(candidate_id)
@@ -241,10 +246,12 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any], lang: str = "nl") -
         items.append(
             FeedItem(
                 profile=profile,
-                score=float(scores.score[position]),
-                breakdown=explain.breakdown_dict(scores.breakdown[position]),
-                reasons=explain.reasons(viewer, candidate, scores, position, lang),
-                distance_km=explain.whole_km(float(scores.distance_km[position])),
+                score=score_of[position],
+                breakdown=explain.breakdown_dict(breakdown_of[position]),
+                reasons=explain.pair_reasons(
+                    viewer, candidate, tuple(breakdown_of[position]), distance_of[position], lang
+                ),
+                distance_km=explain.whole_km(distance_of[position]),
             )
         )
     return FeedPage(items=items, next_cursor=_next_cursor(plan, ranked))
