@@ -107,6 +107,7 @@ def test_unchanged_rows_come_from_the_snapshot() -> None:
     assert_same_as_database()
     with Session(get_engine()) as session:
         path = feature_snapshot._path(session, "teacher")
+    assert path is not None
     with np.load(path) as data:
         arrays = dict(data)
     arrays["pool_max_travel"] = arrays["pool_max_travel"] + 1000

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import bindparam, literal_column, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from app import clock
@@ -84,13 +85,20 @@ def _directory() -> Path:
     return Path(configured) if configured else Path(tempfile.gettempdir()) / "jobtinder-features"
 
 
-def _path(session: Session, side: str) -> Path:
-    system, oid, name = session.execute(
-        text(
-            "SELECT (SELECT system_identifier FROM pg_control_system()), oid, datname "
-            "FROM pg_database WHERE datname = current_database()"
-        )
-    ).one()
+def _path(session: Session, side: str) -> Path | None:
+    """The side's snapshot file; None where the database's identity cannot be read (a
+    managed server that restricts `pg_control_system`): then no snapshot is used."""
+    try:
+        with session.begin_nested():  # a refusal must not abort the caller's transaction
+            system, oid, name = session.execute(
+                text(
+                    "SELECT (SELECT system_identifier FROM pg_control_system()), oid, datname "
+                    "FROM pg_database WHERE datname = current_database()"
+                )
+            ).one()
+    except DBAPIError as exc:
+        log.warning("feature snapshots not used: %s", type(exc).__name__)
+        return None
     key = hashlib.sha256(f"{system}\0{oid}\0{name}\0{side}\0{_code_hash()}".encode()).hexdigest()
     return _directory() / f"features-{key[:32]}.npz"
 
@@ -189,7 +197,7 @@ def _write(path: Path, loaded: Loaded) -> None:
 def load_side(session: Session, side: str, columns: tuple[str, ...]) -> Loaded:
     """The side's rankable profiles, packed: unchanged rows from the snapshot, the rest read."""
     path = _path(session, side)
-    snapshot = _read(path)
+    snapshot = _read(path) if path is not None else None
     if snapshot is None:
         loaded = _pack(list(session.execute(_query(columns, side))))
     else:
@@ -205,6 +213,8 @@ def load_side(session: Session, side: str, columns: tuple[str, ...]) -> Loaded:
             .all()
         )
         loaded = _merge(session, snapshot, stamps, columns, side)
+    if path is None:
+        return loaded
     writer = threading.Thread(target=_write, args=(path, loaded), daemon=True)
     writer.start()
     _writers[:] = [w for w in _writers if w.is_alive()] + [writer]
