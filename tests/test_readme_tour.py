@@ -5,15 +5,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.live import free_port
+from tests.live import live_server
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -27,31 +24,11 @@ def tour_script() -> str:
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)],
-        # As `make run` does: the API delivers its mail itself, as .eml files in MAIL_DIR
-        # (the tests' own directory; the tour reads it from the same variable).
-        env=os.environ | {"MAIL_WORKER_IN_PROCESS": "true", "MAIL_POLL_SECONDS": "0.5"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a loaded CI machine starts slowly
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("test server did not start")
-            time.sleep(0.2)
+    # As `make run` does: the API delivers its mail itself, as .eml files in MAIL_DIR (the
+    # tests' own directory; the tour reads it from the same variable).
+    mail = {"MAIL_WORKER_IN_PROCESS": "true", "MAIL_POLL_SECONDS": "0.5"}
+    with live_server(mail, workers=1, stderr=subprocess.DEVNULL) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="the tour needs curl")
