@@ -11,6 +11,11 @@ the request that would go over gets no row back and is refused (429). A counter 
 its own short transaction, so a counted attempt stays counted even though the request itself
 is rejected.
 
+On PostgreSQL that transaction runs on a small pool of its own (`_counter_engine`), one
+autocommitted statement: a request that holds a connection of the main pool must never wait
+for a second one from the same pool (a burst of such requests, each holding one and waiting
+for another, starved the pool into 503s: the message send under 32 concurrent senders).
+
 Two ways to use an allowance:
 - `hit`: every attempt counts (logins per address, registrations per address);
 - `reserve` … `release`: the attempt holds a place while it runs and gives it back when it
@@ -24,11 +29,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, update
-from sqlmodel import col
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.dialects import postgresql
+from sqlmodel import col, create_engine
 
 from app.config import get_settings
-from app.db import conflict_insert, new_session
+from app.db import conflict_insert, get_engine, new_session
 from app.errors import TOO_MANY_ATTEMPTS, ErrorCode, TooManyRequests
 from app.models import RateLimitCounter
 
@@ -88,32 +94,71 @@ def _redis_name(key: str, window_start: int) -> str:
     return f"{get_settings().redis_key_prefix}rl:{key}:{window_start}"
 
 
+COUNTER_POOL_SIZE = 2  # per process, besides the main pool; overflow as far again
+
+
+@cache
+def _counter_engine(main: Engine) -> Engine | None:
+    """The counters' own small autocommit pool on PostgreSQL (see the module's docstring);
+    None on SQLite, whose counters take the database write lock in a session of their own
+    (callers end their own transaction first)."""
+    if main.dialect.name != "postgresql":
+        return None
+    return create_engine(
+        main.url,
+        pool_size=COUNTER_POOL_SIZE,
+        max_overflow=COUNTER_POOL_SIZE,
+        pool_timeout=10,
+        pool_pre_ping=True,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 5},
+    )
+
+
 def _take_db(key: str, window_start: int, max_hits: int) -> bool:
+    counters = _counter_engine(get_engine())
+    if counters is not None:
+        upsert = _take_statement(postgresql.insert(RateLimitCounter), key, window_start, max_hits)
+        with counters.connect() as conn:  # autocommit: the statement is its transaction
+            return conn.execute(upsert).scalar_one_or_none() is not None
     with new_session(write=True) as session:
-        statement = conflict_insert(session, RateLimitCounter).values(
-            key=key, window_start=window_start, hits=1
+        upsert = _take_statement(
+            conflict_insert(session, RateLimitCounter), key, window_start, max_hits
         )
-        upsert = statement.on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"hits": col(RateLimitCounter.hits) + 1},
-            where=col(RateLimitCounter.hits) < max_hits,
-        ).returning(col(RateLimitCounter.hits))
         taken = session.execute(upsert).scalar_one_or_none() is not None
         session.commit()
         return taken
 
 
-def _give_back_db(key: str, window_start: int) -> None:
-    with new_session(write=True) as session:
-        session.execute(
-            update(RateLimitCounter)
-            .where(
-                col(RateLimitCounter.key) == key,
-                col(RateLimitCounter.window_start) == window_start,
-                col(RateLimitCounter.hits) > 0,
-            )
-            .values(hits=col(RateLimitCounter.hits) - 1)
+def _take_statement(insert: Any, key: str, window_start: int, max_hits: int) -> Any:
+    return (
+        insert.values(key=key, window_start=window_start, hits=1)
+        .on_conflict_do_update(
+            index_elements=["key", "window_start"],
+            set_={"hits": col(RateLimitCounter.hits) + 1},
+            where=col(RateLimitCounter.hits) < max_hits,
         )
+        .returning(col(RateLimitCounter.hits))
+    )
+
+
+def _give_back_db(key: str, window_start: int) -> None:
+    give_back = (
+        update(RateLimitCounter)
+        .where(
+            col(RateLimitCounter.key) == key,
+            col(RateLimitCounter.window_start) == window_start,
+            col(RateLimitCounter.hits) > 0,
+        )
+        .values(hits=col(RateLimitCounter.hits) - 1)
+    )
+    counters = _counter_engine(get_engine())
+    if counters is not None:
+        with counters.connect() as conn:
+            conn.execute(give_back)
+        return
+    with new_session(write=True) as session:
+        session.execute(give_back)
         session.commit()
 
 

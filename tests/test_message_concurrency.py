@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.db import get_engine
 from app.models import Message
 from tests.conftest import API
-from tests.live import register_participant
+from tests.live import register_participant, run_server
 from tests.test_concurrency import _all_at_once, server  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.concurrency
@@ -84,3 +84,19 @@ def test_one_key_with_different_bodies_at_once_keeps_one_and_refuses_the_rest(
     codes = sorted(r.status_code for r in responses)
     assert codes == [201] + [409] * 5, [r.text for r in responses]
     assert _stored(match_id) == 1
+
+
+def test_a_burst_of_sends_larger_than_the_pool_never_starves_it(tmp_path: Any) -> None:
+    """Each send holds a connection of the main pool while its rate-limit counter commits on
+    its own: with the counter on the same pool, a burst of sends (each holding one connection
+    and waiting for a second) starved a small pool into 503s after the pool's timeout.
+    One worker with a pool of 1 (+1 overflow), eight sends at once: every one is stored."""
+    with run_server(tmp_path / "server.log", workers=1, env={"DB_POOL_SIZE": "1"}) as base:
+        teacher, pro, match_id = _pair(base, "msg-pool")
+        calls = [
+            _send(base, who, match_id, f"bericht {n}", f"pool-{n}")
+            for n, who in enumerate([teacher, pro] * 4)
+        ]
+        responses = _all_at_once(calls)
+    assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
+    assert _stored(match_id) == 8
