@@ -180,6 +180,9 @@ def prepare_database(url: str, participants: int, name: str = "jobtinder_load") 
 
 def reuse_database(url: str, name: str = "jobtinder_load") -> str:
     target = make_url(url).set(drivername="postgresql+psycopg", database=name)
+    # Brought up to the code's schema first (a reused database may predate a migration).
+    env = os.environ | {"DATABASE_URL": target.render_as_string(hide_password=False)}
+    subprocess.run([sys.executable, "-m", "app.cli", "migrate"], env=env, check=True, cwd=ROOT)
     engine = create_engine(target)
     with engine.begin() as conn:
         conn.execute(

@@ -31,7 +31,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.db import get_engine, libpq_url
 from app.models import DailyLikes, Match, Swipe
-from app.services import swiping
+from app.services import swipe_batches, swiping
 from app.services.swiping import SWIPE_RULES, try_plain_swipe
 from tests.conftest import API, Person
 from tests.utils import block, post_swipe
@@ -231,14 +231,16 @@ def test_the_database_function_checks_every_rule():
 
 
 @postgresql
-def test_the_migrated_function_is_the_current_definition(db):
-    """app/services/sql/plain_swipe.sql changed without a migration (or the other way round):
+@pytest.mark.parametrize("function", ["plain_swipe", "plain_swipes"])
+def test_the_migrated_function_is_the_current_definition(db, function):
+    """app/services/sql/<function>.sql changed without a migration (or the other way round):
     a new migration must create the function with the file's text."""
-    definition = text("SELECT pg_get_functiondef('plain_swipe'::regproc)")
+    definition = text(f"SELECT pg_get_functiondef('{function}'::regproc)")
+    source = PLAIN_SWIPE_SQL.with_name(f"{function}.sql")
     db.rollback()
     try:
         migrated = db.scalar(definition)
-        db.connection().exec_driver_sql(PLAIN_SWIPE_SQL.read_text())
+        db.connection().exec_driver_sql(source.read_text())
         current = db.scalar(definition)
     finally:
         db.rollback()  # DDL is transactional in PostgreSQL: the database keeps its function
@@ -319,3 +321,51 @@ def test_both_paths_count_the_likes_they_make_alike(client, db, make_participant
     db.rollback()
     counts = {(row.user_id, row.likes) for row in db.scalars(select(DailyLikes))}
     assert counts == {(me.id, 2), (third.id, 1)}
+
+
+@postgresql
+def test_swipes_arriving_together_are_stored_in_one_statement_each_as_alone(
+    client, db, make_participant
+):
+    """The group commit (app/services/swipe_batches.py): six swipes submitted at once go to the
+    database as one statement, and each is decided as if it came alone, in arrival order."""
+    me = make_participant("teacher")
+    liked, passed, admirer, blocker = (make_participant("professional") for _ in range(4))
+    block(client, blocker, me)
+    batch = [
+        (me.id, liked.id, "like"),  # stored
+        (me.id, liked.id, "like"),  # the same again: a retry, for the general path
+        (me.id, passed.id, "pass"),  # stored
+        (admirer.id, me.id, "like"),  # stored
+        (me.id, admirer.id, "like"),  # answers the like just before it: may start a match
+        (me.id, blocker.id, "like"),  # refused
+    ]
+
+    async def run() -> tuple[list[bool], int, int]:
+        conninfo = libpq_url(get_settings().database_url)
+        assert conninfo is not None
+        pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
+            conninfo, min_size=1, max_size=1, kwargs={"autocommit": True}, open=False
+        )
+        await pool.open()
+        try:
+            batcher = swipe_batches.batcher(pool)
+            stored = await asyncio.gather(
+                *(batcher.submit(swipe_batches.PlainSwipe(*swipe)) for swipe in batch)
+            )
+            return list(stored), batcher.statements, batcher.swipes
+        finally:
+            await pool.close()
+
+    stored, statements, sent = asyncio.run(run())
+    assert stored == [True, False, True, True, False, False]
+    assert (statements, sent) == (1, 6)
+    assert swipes(db) == {
+        (me.id, liked.id, "like"),
+        (me.id, passed.id, "pass"),
+        (admirer.id, me.id, "like"),
+    }
+    # What was left to the general path gets its usual answers.
+    assert post_swipe(client, me, liked.id, "like").status_code == 200  # the retry
+    assert post_swipe(client, me, admirer.id, "like").json()["match"] is not None
+    assert post_swipe(client, me, blocker.id, "like").status_code == 404

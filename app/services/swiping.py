@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-import psycopg
 from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import (
@@ -60,7 +59,7 @@ from app.models import (
 )
 from app.security import check_participant
 from app.services import matches as match_service
-from app.services import messages
+from app.services import messages, swipe_batches
 
 log = logging.getLogger("jobtinder")
 
@@ -285,11 +284,6 @@ def _store(session: Session, s: _Swipe, *, may_match: bool) -> SwipeOutcome:
 # a retry, a refusal, a like that may start a match, SQLite — writes nothing there and is
 # left to `swipe`, which stays the one place that decides what such a request answers.
 
-_PLAIN_SWIPE = (
-    "SELECT plain_swipe(%(me)s::integer, %(target)s::integer, %(decision)s::text, "
-    "%(now)s::timestamptz, %(day_start)s::timestamptz, %(likes_per_day)s::integer)"
-)
-
 
 async def try_plain_swipe(
     pool: "AsyncConnectionPool[AsyncConnection]", *, user_id: int, target_id: int, decision: str
@@ -299,26 +293,13 @@ async def try_plain_swipe(
     False means nothing was written and `swipe` must handle the request: a retry, anything
     `swipe` refuses, a like that may start a match — or a connection problem (the general path
     then answers 503 if the database really is gone). A unique violation (a race the locks
-    should make impossible) also falls through: `swipe` answers it as a retry.
+    should make impossible) also falls through: `swipe` answers it as a retry. The swipes that
+    arrive together in this process are stored together (`swipe_batches`: one statement and one
+    commit for all of them).
     """
-    now = clock.now()
-    params = {
-        "me": user_id,
-        "target": target_id,
-        "decision": decision,
-        "now": now,
-        "day_start": now.replace(hour=0, minute=0, second=0, microsecond=0),
-        "likes_per_day": get_settings().likes_per_day,
-    }
-    try:
-        async with pool.connection() as conn:  # autocommit: the call is its own transaction
-            row = await (await conn.execute(_PLAIN_SWIPE, params)).fetchone()
-            return bool(row and row[0])
-    except psycopg.IntegrityError:
-        return False
-    except psycopg.OperationalError as exc:  # includes the pool's timeout
-        log.warning("swipe fast path unavailable: %s", type(exc).__name__)
-        return False
+    return await swipe_batches.batcher(pool).submit(
+        swipe_batches.PlainSwipe(user_id, target_id, decision)
+    )
 
 
 def _blocked_either_way(a: Any, b: Any) -> Exists:
