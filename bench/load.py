@@ -26,8 +26,10 @@ Needs `wrk` (Debian package `wrk`). Steps, all in one run so the figures are com
 4. prints per run: throughput, fraction of the ceiling, p50/p99 latency, errors (non-2xx
    and socket errors), the 1-minute load average, CPU milliseconds per request of the API
    workers, PostgreSQL and wrk, the workers' CPU per request as a multiple of the ceiling's
-   measured around it, responses by status; with --rounds R it repeats step 3 R times and
-   prints the medians; and the peak memory (VmHWM) per worker.
+   measured around it, the PostgreSQL transactions committed per request (`commits`: below 1
+   where the swipe's group commit stores several swipes in one), responses by status; with
+   --rounds R it repeats step 3 R times and prints the medians; and the peak memory (VmHWM)
+   per worker.
 """
 
 import argparse
@@ -296,11 +298,26 @@ def cpu_used(
     return used
 
 
+def committed_transactions() -> int:
+    """Transactions committed in the benchmark's database so far (PostgreSQL's statistics,
+    which each backend reports within about a second)."""
+    engine = create_engine(BENCH_DATABASE["url"])
+    with engine.connect() as conn:
+        count = conn.execute(
+            text("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+        ).scalar()
+    engine.dispose()
+    return int(count or 0)
+
+
 def run_wrk(
     url: str, script: str, duration: int, connections: int, server: subprocess.Popen[bytes]
 ) -> dict[str, Any]:
-    """One wrk run; besides latency, the CPU seconds per request of each process group."""
+    """One wrk run; besides latency, the CPU seconds per request of each process group and
+    the transactions committed per request."""
     load = load_average()
+    time.sleep(1.5)  # the statistics of what ran before are reported
+    commits_before = committed_transactions()
     before = {name: cpu_seconds(pids) for name, pids in process_groups(server).items()}
     wrk_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -338,6 +355,10 @@ def run_wrk(
             statuses[code] = statuses.get(code, 0) + int(count)
     requests, seconds, p50, p95, p99, errors = line.split()[1:]
     per_request = {f"cpu_ms_{k}": v * 1000 / max(int(requests), 1) for k, v in cpu.items()}
+    time.sleep(1.5)
+    # Less one: this function's own reading of the count commits a transaction too.
+    commits = committed_transactions() - commits_before - 1
+    per_request["commits"] = max(commits, 0) / max(int(requests), 1)
     return (
         per_request
         | {"statuses": statuses}
@@ -959,7 +980,7 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
     print(
         f"{'endpoint':<14} {'req/s':>7} {'of ceil':>7} {'p50':>6} {'p99 ms':>7} {'err':>5} "
         f"{'load':>5} | {'CPU ms/req: API':>15} {'PG':>5} {'wrk':>5} {'total':>6} "
-        f"{'API ×ceil':>9}"
+        f"{'API ×ceil':>9} {'commits':>7}"
     )
     for name, r in results.items():
         share = r["share"] if "share" in r else fraction(results, name)
@@ -968,7 +989,8 @@ def print_table(results: dict[str, dict[str, Any]]) -> None:
         print(
             f"{name:<14} {r['rps']:>7.0f} {share:>7.1%} {r['p50']:>6.1f} {r['p99']:>7.1f} "
             f"{r['errors']:>5.0f} {r['load']:>5.1f} | {r['cpu_ms_workers']:>15.2f} "
-            f"{r['cpu_ms_postgres']:>5.2f} {r['cpu_ms_wrk']:>5.2f} {total:>6.2f} {times:>9.1f}"
+            f"{r['cpu_ms_postgres']:>5.2f} {r['cpu_ms_wrk']:>5.2f} {total:>6.2f} {times:>9.1f} "
+            f"{r.get('commits', 0.0):>7.2f}"
         )
 
 
