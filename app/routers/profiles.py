@@ -1,6 +1,5 @@
 """Public profile cards and the vocabulary."""
 
-
 from fastapi import APIRouter, Request, Response
 
 from app.caching import (
