@@ -267,3 +267,26 @@ def test_export_lists_endpoints_without_keys_and_erasure_removes_them(
     assert body["keys"]["p256dh"] not in str(export) and body["keys"]["auth"] not in str(export)
     assert client.delete(f"{API}/me", headers=teacher.headers).status_code == 204
     assert _count(PushSubscription) == 0
+
+
+def test_a_push_still_queued_when_the_partner_erases_no_longer_names_them(
+    client: TestClient, pushes: PushService, make_participant: Any
+) -> None:
+    """Erasure turns a person into 'former participant' everywhere a partner could read their
+    name (notifications, mails, live events, `app/services/visibility.py`'s stub): also in a
+    push that was queued a moment before and is delivered after."""
+    teacher = make_participant("teacher", name="Anouk Visser")
+    pro = make_participant("professional", name="Bram de Vries")
+    _subscribe(client, teacher, pushes.browser("anouk").subscription())
+    match = mutual_match(client, teacher, pro)
+    sent = client.post(
+        f"{API}/matches/{match['id']}/messages",
+        json={"body": "Hoi!", "client_id": "m1"},
+        headers=pro.headers,
+    )
+    assert sent.status_code == 201, sent.text
+    assert client.delete(f"{API}/me", headers=pro.headers).status_code == 204
+    deliver_all_push()
+    bodies = [r.payload["body"] for r in pushes.received if r.path == "/push/anouk"]
+    assert "Je hebt een match met former participant." in bodies
+    assert bodies and not [b for b in bodies if "Bram" in b]

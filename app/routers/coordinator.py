@@ -1,16 +1,12 @@
 """Coordinators (coördinatoren): participants and pairs of their regions, blind matches,
 optimal pairing suggestions, statistics and CSV exports. Admins see every region."""
 
-import csv
-import itertools
-from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 
-from app import clock
 from app.db import SessionDep, end_transaction
 from app.errors import (
     EMAIL_TAKEN,
@@ -20,7 +16,7 @@ from app.errors import (
     PARTICIPANT_NOT_VERIFIED,
     Invalid,
 )
-from app.models import Match, Profile, Role, User
+from app.models import Role
 from app.pagination import MAX_ID, PageDep, page_of
 from app.schemas.common import Page, UtcDateTime, problem_responses
 from app.schemas.coordinator import (
@@ -28,25 +24,27 @@ from app.schemas.coordinator import (
     CoordinatorMatch,
     ParticipantRow,
     ParticipantStatus,
-    PartnerSummary,
     RegionStats,
     StaffIn,
-    SuggestedPair,
-    SuggestedPerson,
     SuggestionsIn,
     SuggestionsOut,
 )
-from app.schemas.feed import Breakdown
 from app.schemas.matches import MatchStatusLiteral
-from app.schemas.profiles import Contact, Photo
-from app.schemas.trajectory import ProgressOut
 from app.schemas.users import UserPublic
 from app.security import Admin, Coordinator, hash_password_bounded
-from app.services import accounts, photos, visibility
+from app.services import accounts, photos
 from app.services import coordinator as service
-from app.services.matches import confirmations, effective_status
-from app.services.profiles import missing_fields
-from app.views import evaluations_view
+from app.views.coordinator import (
+    MATCH_COLUMNS,
+    PARTICIPANT_COLUMNS,
+    match_lines,
+    match_row,
+    participant_lines,
+    participant_row,
+    staff_out,
+    suggestions_out,
+)
+from app.views.csv_export import CSV_RESPONSE, csv_response
 from app.vocabulary import get_vocabulary
 
 router = APIRouter(prefix="/coordinator", tags=["coordinator"])
@@ -56,99 +54,6 @@ RegionQuery = Annotated[
     str | None, Query(max_length=40, description="Region code; default: all mine")
 ]
 SCOPE_NOTE = " Only your regions: anything outside them answers 404; participants get 403."
-
-
-def _participant_row(
-    user: User, profile: Profile | None, current: str, staff: User, scope: service.Scope
-) -> ParticipantRow:
-    """A participant of my regions (the list is scoped so): with email and contact."""
-    sight = visibility.staff_sight(
-        viewer=staff, regions=scope.regions, subject=user, profile=profile, follows_pair=False
-    )
-    reach = sight.shows_contact
-    return ParticipantRow(
-        id=user.id or 0,
-        name=user.name,
-        email=user.email if reach else None,
-        side=user.side,
-        region=profile.region if profile else None,
-        place=profile.place if profile else None,
-        headline=profile.headline if profile else None,
-        organisation=profile.organisation if profile else None,
-        status=current,
-        complete=bool(profile and profile.complete),
-        missing=missing_fields(profile) if profile else ["profile"],
-        discoverable=bool(profile and profile.discoverable),
-        manager_approval=bool(profile and profile.manager_approval),
-        contact=Contact.model_validate(profile.contact)
-        if reach and profile and profile.contact
-        else None,
-        photo=_photo(sight, profile),
-        created_at=clock.as_utc(user.created_at),
-    )
-
-
-def _summary(
-    facts: service.MatchPage, user_id: int, staff: User, scope: service.Scope
-) -> PartnerSummary:
-    """A partner of a pair I follow: contact and email only if their own region is mine."""
-    user = facts.users[user_id]
-    profile = facts.profiles.get(user_id)
-    sight = visibility.staff_sight(
-        viewer=staff, regions=scope.regions, subject=user, profile=profile, follows_pair=True
-    )
-    reach = sight.shows_contact
-    return PartnerSummary(
-        id=user_id,
-        name=user.name,
-        email=user.email if reach else None,
-        region=profile.region if profile and sight.shows_card else None,
-        contact=Contact.model_validate(profile.contact)
-        if reach and profile and profile.contact
-        else None,
-        photo=_photo(sight, profile),
-    )
-
-
-def _photo(sight: visibility.Sight, profile: Profile | None) -> Photo | None:
-    """The photo goes with the live card (never with a stub)."""
-    if not sight.shows_card or profile is None:
-        return None
-    fields = photos.photo_of(profile)
-    return Photo.model_validate(fields) if fields else None
-
-
-def _match_row(
-    facts: service.MatchPage, match: Match, viewer: User, scope: service.Scope
-) -> CoordinatorMatch:
-    """A match of my regions, from what `load_match_page` read for its page."""
-    assert match.id is not None
-    now = clock.now()
-    progress = facts.progress[match.id]
-    current = effective_status(match, now)
-    teacher_side = confirmations(match, match.teacher_id)
-    return CoordinatorMatch(
-        id=match.id or 0,
-        status=current,
-        origin=match.origin,
-        teacher=_summary(facts, match.teacher_id, viewer, scope),
-        professional=_summary(facts, match.professional_id, viewer, scope),
-        created_at=clock.as_utc(match.created_at),
-        trial_ends_at=clock.as_utc(match.trial_ends_at),
-        trial_overdue=current == "trial" and clock.as_utc(match.trial_ends_at) <= now,
-        at_risk=service.is_at_risk(match, progress, now),
-        ends_at=clock.as_utc(match.ends_at),
-        teacher_confirmed=teacher_side.mine,
-        professional_confirmed=teacher_side.partner,
-        ended_at=clock.as_utc(match.ended_at) if match.ended_at else None,
-        ended_by=service.ended_by_side(match),
-        exit_reason=match.exit_reason,
-        exit_note=match.exit_note,
-        progress=ProgressOut.model_validate(progress, from_attributes=True),
-        evaluations=evaluations_view(
-            match, viewer, is_partner=False, filed=facts.evaluations[match.id]
-        ),
-    )
 
 
 @router.get(
@@ -179,7 +84,7 @@ def list_participants(
         limit=page.limit,
     )
     items, cursor = page_of(
-        rows, page.limit, lambda r: _participant_row(*r, staff, scope), lambda r: [r[0].id]
+        rows, page.limit, lambda r: participant_row(*r, staff, scope), lambda r: [r[0].id]
     )
     return Page[ParticipantRow](items=items, next_cursor=cursor)
 
@@ -233,7 +138,7 @@ def list_matches(
     )
     facts = service.load_match_page(session, rows[: page.limit])
     items, cursor = page_of(
-        rows, page.limit, lambda m: _match_row(facts, m, staff, scope), lambda m: [m.id]
+        rows, page.limit, lambda m: match_row(facts, m, staff, scope), lambda m: [m.id]
     )
     return Page[CoordinatorMatch](items=items, next_cursor=cursor)
 
@@ -248,7 +153,7 @@ def list_matches(
 def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
     scope = service.scope_of(session, staff)
     match = service.match_in_scope(session, scope, match_id)
-    return _match_row(service.load_match_page(session, [match]), match, staff, scope)
+    return match_row(service.load_match_page(session, [match]), match, staff, scope)
 
 
 @router.post(
@@ -280,7 +185,7 @@ def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) ->
         teacher_id=body.teacher_id,
         professional_id=body.professional_id,
     )
-    return _match_row(service.load_match_page(session, [match]), match, staff, scope)
+    return match_row(service.load_match_page(session, [match]), match, staff, scope)
 
 
 @router.post(
@@ -293,36 +198,11 @@ def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) ->
     responses=problem_responses(401, 403, 404, 422),
 )
 def suggest(body: SuggestionsIn, staff: Coordinator, session: SessionDep) -> SuggestionsOut:
+    scope = service.scope_of(session, staff)
     pairs, lone_teachers, lone_pros = service.suggestions(
-        session=session, scope=service.scope_of(session, staff), region=body.region
+        session=session, scope=scope, region=body.region
     )
-
-    def person(user: User, profile: Profile) -> SuggestedPerson:
-        return SuggestedPerson(
-            id=user.id or 0, name=user.name, headline=profile.headline, place=profile.place
-        )
-
-    return SuggestionsOut(
-        region=body.region,
-        pairs=[
-            SuggestedPair(
-                teacher=person(s.teacher, s.teacher_profile),
-                professional=person(s.professional, s.professional_profile),
-                score=s.score,
-                breakdown=Breakdown(
-                    subject=s.breakdown[0],
-                    motivation=s.breakdown[1],
-                    region=s.breakdown[2],
-                    availability=s.breakdown[3],
-                ),
-                reasons=s.reasons,
-                distance_km=s.distance_km,
-            )
-            for s in pairs
-        ],
-        unpaired_teacher_ids=lone_teachers,
-        unpaired_professional_ids=lone_pros,
-    )
+    return suggestions_out(body.region, pairs, lone_teachers, lone_pros, staff, scope)
 
 
 @router.get(
@@ -352,61 +232,6 @@ def read_stats(
     return RegionStats.model_validate(figures)
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """Text a participant typed (a name, an organisation) must not run as a spreadsheet
-    formula when a coordinator opens the export (CSV injection): prefix such text with '."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-class _Line:
-    """A file-like object that hands back what csv.writer wrote into it."""
-
-    def __init__(self) -> None:
-        self.text = ""
-
-    def write(self, text: str) -> None:
-        self.text = text
-
-
-def _csv(
-    header: list[str], batches: Iterator[list[list[object]]], filename: str
-) -> StreamingResponse:
-    """A CSV file sent as it is produced, one batch of rows at a time (never all in memory).
-
-    The first batch is read before the answer starts, so that a refusal (404 for a region
-    outside mine) is still an error answer, not a truncated file.
-    """
-    first = next(batches, [])
-    line = _Line()
-    writer = csv.writer(line)
-
-    def lines() -> Iterator[str]:
-        writer.writerow(header)
-        yield line.text
-        for batch in itertools.chain([first], batches):
-            chunk = []
-            for row in batch:
-                writer.writerow([_cell(value) for value in row])
-                chunk.append(line.text)
-            yield "".join(chunk)
-
-    return StreamingResponse(
-        lines(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {}}, "description": "CSV file"}
-}
-
-
 @router.get(
     "/export/participants.csv",
     response_class=Response,
@@ -419,41 +244,9 @@ def export_participants(
     staff: Coordinator, session: SessionDep, region: RegionQuery = None
 ) -> Response:
     scope = service.scope_of(session, staff)
-    header = [
-        "id",
-        "name",
-        "email",
-        "side",
-        "region",
-        "place",
-        "organisation",
-        "status",
-        "complete",
-        "discoverable",
-        "manager_approval",
-    ]
-
-    def rows(batch: list[tuple[User, Profile | None, str]]) -> list[list[object]]:
-        shown = [_participant_row(u, p, current, staff, scope) for u, p, current in batch]
-        return [
-            [
-                r.id,
-                r.name,
-                r.email,
-                r.side,
-                r.region or "",
-                r.place or "",
-                r.organisation or "",
-                r.status,
-                r.complete,
-                r.discoverable,
-                r.manager_approval,
-            ]
-            for r in shown
-        ]
-
     batches = service.participant_batches(session=session, scope=scope, region=region)
-    return _csv(header, map(rows, batches), "participants.csv")
+    lines = (participant_lines(batch, staff, scope) for batch in batches)
+    return csv_response(PARTICIPANT_COLUMNS, lines, "participants.csv")
 
 
 @router.get(
@@ -465,48 +258,12 @@ def export_participants(
 )
 def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery = None) -> Response:
     scope = service.scope_of(session, staff)
-    header = [
-        "id",
-        "status",
-        "origin",
-        "teacher_id",
-        "teacher_name",
-        "professional_id",
-        "professional_name",
-        "created_at",
-        "trial_ends_at",
-        "ends_at",
-        "ended_at",
-        "ended_by",
-        "exit_reason",
-        "at_risk",
-    ]
-
-    def rows(batch: list[Match]) -> list[list[object]]:
-        facts = service.load_match_page(session, batch)
-        shown = [_match_row(facts, m, staff, scope) for m in batch]
-        return [
-            [
-                r.id,
-                r.status,
-                r.origin,
-                r.teacher.id,
-                r.teacher.name,
-                r.professional.id,
-                r.professional.name,
-                r.created_at.isoformat(),
-                r.trial_ends_at.isoformat(),
-                r.ends_at.isoformat(),
-                r.ended_at.isoformat() if r.ended_at else "",
-                r.ended_by or "",
-                r.exit_reason or "",
-                r.at_risk,
-            ]
-            for r in shown
-        ]
-
     batches = service.match_batches(session=session, scope=scope, region=region)
-    return _csv(header, map(rows, batches), "matches.csv")
+    lines = (
+        match_lines(service.load_match_page(session, batch), batch, staff, scope)
+        for batch in batches
+    )
+    return csv_response(MATCH_COLUMNS, lines, "matches.csv")
 
 
 @admin_router.post(
@@ -536,12 +293,4 @@ async def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> User
         role=Role(body.role),
         regions=body.regions if body.role == "coordinator" else None,
     )
-    return UserPublic(
-        id=user.id or 0,
-        email=user.email,
-        name=user.name,
-        role=user.role,
-        side=None,
-        regions=sorted(set(body.regions)) if body.role == "coordinator" else [],
-        email_verified=user.email_verified,
-    )
+    return staff_out(user, body.regions if body.role == "coordinator" else [])

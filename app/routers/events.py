@@ -6,7 +6,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
@@ -23,6 +22,7 @@ from app.errors import (
 )
 from app.models import User
 from app.schemas.common import problem_responses
+from app.schemas.events import TicketOut
 from app.security import CurrentUser, oauth2_scheme
 from app.services import events as service
 from app.services.event_hub import Hub, Subscriber, get_hub
@@ -31,22 +31,6 @@ log = logging.getLogger("jobtinder.events")
 router = APIRouter(tags=["notifications"])
 
 BATCH = 100
-
-
-class TicketOut(BaseModel):
-    model_config = {
-        "json_schema_extra": {
-            "example": {
-                "ticket": "Zk3q5sYH0k2b8Tb2aM7K0s9R1d5bYw7rjQkK2u5Yx1E",
-                "expires_in": 60,
-                "url": "/api/v1/events?ticket=Zk3q5sYH0k2b8Tb2aM7K0s9R1d5bYw7rjQkK2u5Yx1E",
-            }
-        }
-    }
-
-    ticket: str = Field(description="Single use; valid for `expires_in` seconds.")
-    expires_in: int
-    url: str = Field(description="The stream's URL with this ticket (for `new EventSource`).")
 
 
 @router.post(

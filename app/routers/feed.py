@@ -1,7 +1,5 @@
 """The swipe deck."""
 
-from typing import Any
-
 import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -13,8 +11,8 @@ from app.pagination import FeedPageDep, PageParams
 from app.schemas.common import problem_responses
 from app.schemas.feed import FeedPageOut
 from app.security import Bearer
-from app.services import profiles as profile_service
 from app.services.feed import FeedPage, build_feed, build_feed_async
+from app.views.feed import page_document
 
 router = APIRouter(tags=["feed"])
 
@@ -57,32 +55,6 @@ async def list_feed(bearer: Bearer, request: Request, page: FeedPageDep) -> Resp
     else:
         result = await run_in_threadpool(_build_feed, bearer.user_id, page, lang)
     return Response(orjson.dumps(page_document(result)), media_type="application/json")
-
-
-_NO_CONTACT = {"contact": None}  # never on a feed card
-
-
-def page_document(result: FeedPage) -> dict[str, Any]:
-    """The page as FeedPageOut's JSON document, built directly from the feed's values.
-
-    The feed is the busiest read: validating ~20 cards with pydantic and serialising them
-    again cost about a tenth of the request. The values come from our own columns and
-    ranking, already in the model's types; tests/api/test_feed.py checks on both databases
-    that the body is exactly what FeedPageOut makes of it (every field, no extra ones).
-    """
-    return {
-        "items": [
-            {
-                "profile": profile_service.card_fields_from_row(item.profile) | _NO_CONTACT,
-                "score": item.score,
-                "breakdown": item.breakdown,
-                "reasons": item.reasons,
-                "distance_km": item.distance_km,
-            }
-            for item in result.items
-        ],
-        "next_cursor": result.next_cursor,
-    }
 
 
 def _build_feed(user_id: int, page: PageParams, lang: str) -> FeedPage:

@@ -49,6 +49,7 @@ from app.services import (
     sessions,
 )
 from app.services import profiles as profile_service
+from app.views.me import my_block_out, my_swipe_out
 
 router = APIRouter(prefix="/me")  # tags per route: one tag per operation
 
@@ -333,12 +334,7 @@ def list_my_swipes(
     items, cursor = page_of(
         rows,
         page.limit,
-        lambda r: MySwipeOut(
-            target_id=r.swipe.target_id,
-            decision="like" if r.swipe.decision == "like" else "pass",
-            created_at=clock.as_utc(r.swipe.created_at),
-            undoable=r.undoable,
-        ),
+        my_swipe_out,
         lambda r: [r.swipe.id],
     )
     return Page[MySwipeOut](items=items, next_cursor=cursor)
@@ -361,9 +357,7 @@ def list_my_blocks(user: Participant, session: SessionDep, page: PageDep) -> Pag
     items, cursor = page_of(
         rows,
         page.limit,
-        lambda r: MyBlockOut(
-            user_id=r[0].blocked_id, created_at=clock.as_utc(r[0].created_at), name=r[1]
-        ),
+        lambda r: my_block_out(*r),
         lambda r: [clock.as_utc(r[0].created_at).isoformat(), r[0].blocked_id],
     )
     return Page[MyBlockOut](items=items, next_cursor=cursor)

@@ -8,11 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app import clock
 from app.db import SessionDep
 from app.errors import Invalid
-from app.models import Message
-from app.pagination import BY_ID, encode_cursor
+from app.pagination import BY_ID
 from app.schemas.common import problem_responses
 from app.schemas.messages import (
     MessageIn,
@@ -25,9 +23,8 @@ from app.schemas.messages import (
 )
 from app.security import CurrentUser, OwnedMatch
 from app.services import messages as service
-from app.services import visibility
 from app.services.time_events import emit_due_notifications
-from app.services.visibility import Conversation
+from app.views.messages import message_out, message_page
 
 router = APIRouter()
 
@@ -42,20 +39,6 @@ CursorParam = Annotated[
     Query(max_length=200, description="Opaque cursor from `next_cursor` or `latest_cursor`."),
 ]
 BOTH_DIRECTIONS = "Use either `before` or `after`, not both."
-
-
-def message_out(message: Message, viewer_id: int) -> MessageOut:
-    mine = message.sender_id == viewer_id
-    return MessageOut(
-        id=message.id or 0,
-        match_id=message.match_id,
-        sender_id=message.sender_id,
-        mine=mine,
-        body=message.body,
-        removed=message.body is None,
-        client_id=message.client_id if mine else None,
-        created_at=clock.as_utc(message.created_at),
-    )
 
 
 @router.post(
@@ -118,24 +101,15 @@ def list_messages(
     rows = service.list_messages(
         session=session, match_id=match_id, before=before_id, after=after_id, limit=limit
     )
-    more, rows = len(rows) > limit, rows[:limit]
-    next_cursor = encode_cursor([rows[-1].id]) if more and rows else None
-    if after_id is not None:
-        newest = rows[-1].id if rows else after_id
-    else:
-        newest = rows[0].id if rows else None
-    if before_id is not None and rows:
-        newest = None  # an older page: what is newest in it is not the newest there is
-    partner_id = match.partner_of(viewer_id)
-    sight = visibility.conversation_partner_sight(facts, viewer_id=viewer_id, partner_id=partner_id)
-    return MessagePage(
-        items=[message_out(m, viewer_id) for m in rows],
-        next_cursor=next_cursor,
-        latest_cursor=encode_cursor([newest]) if newest is not None else None,
-        can_write=visibility.conversation(facts) is Conversation.write,
-        partner_read_up_to=service.watermark(session, match_id, partner_id)
-        if sight.shows_card
-        else None,
+    return message_page(
+        session,
+        match=match,
+        viewer_id=viewer_id,
+        facts=facts,
+        rows=rows,
+        limit=limit,
+        before_id=before_id,
+        after_id=after_id,
     )
 
 

@@ -1,15 +1,11 @@
 """Public profile cards and the vocabulary."""
 
-from functools import cache
-
-import orjson
 from fastapi import APIRouter, Request, Response
 
 from app.caching import (
     PRIVATE_REVALIDATE,
     PUBLIC_LONG,
     cached_json,
-    etag_of,
     etag_responses,
 )
 from app.db import SessionDep
@@ -21,7 +17,7 @@ from app.schemas.profiles import ProfileCard
 from app.schemas.vocabulary import VocabularyOut
 from app.security import CurrentUser
 from app.services import visibility
-from app.vocabulary import get_vocabulary
+from app.views.vocabulary import vocabulary_document
 
 router = APIRouter()  # tags per route: one tag per operation
 
@@ -66,12 +62,5 @@ def read_profile(
     responses=etag_responses("The code lists"),
 )
 def vocabulary(request: Request) -> Response:
-    body, etag = _vocabulary_document()
+    body, etag = vocabulary_document()
     return cached_json(request, body, cache_control=PUBLIC_LONG, etag=etag)
-
-
-@cache
-def _vocabulary_document() -> tuple[bytes, str]:
-    """The same for the process's whole life: serialised and hashed once."""
-    body = orjson.dumps(VocabularyOut.model_validate(get_vocabulary().public()).model_dump())
-    return body, etag_of(body)

@@ -8,18 +8,12 @@ other text of the conversation.
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlmodel import Session
 
-from app import clock
 from app.db import SessionDep
-from app.models import Profile, Report, User
 from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
-from app.schemas.coordinator import PartnerSummary
-from app.schemas.profiles import Contact
 from app.schemas.reports import (
     CoordinatorReport,
-    ReportedMessage,
     ReportIn,
     ReportOut,
     ReportStatusLiteral,
@@ -27,8 +21,8 @@ from app.schemas.reports import (
 )
 from app.security import Coordinator, Participant
 from app.services import reports as service
-from app.services import visibility
-from app.services.coordinator import Scope, scope_of
+from app.services.coordinator import scope_of
+from app.views.reports import coordinator_report, report_out
 
 router = APIRouter()
 
@@ -50,67 +44,7 @@ SCOPE_NOTE += "outside them answers 404; participants get 403."
 )
 def create_report(body: ReportIn, user: Participant, session: SessionDep) -> ReportOut:
     filed = service.file_report(session=session, reporter=user, body=body)
-    report = filed.report
-    return ReportOut(
-        id=report.id or 0,
-        user_id=report.reported_id,
-        match_id=report.match_id,
-        message_id=report.message_id,
-        reason=report.reason,
-        note=report.note,
-        status=report.status,
-        created_at=clock.as_utc(report.created_at),
-        blocked=filed.blocked,
-    )
-
-
-def _person(session: Session, user_id: int, staff: User, scope: Scope) -> PartnerSummary:
-    """Someone in a report: email and contact only for coordinators of their own region."""
-    user = session.get(User, user_id)
-    assert user is not None
-    profile = session.get(Profile, user_id)
-    sight = visibility.staff_sight(
-        viewer=staff, regions=scope.regions, subject=user, profile=profile, follows_pair=True
-    )
-    reach = sight.shows_contact
-    return PartnerSummary(
-        id=user_id,
-        name=user.name,
-        email=user.email if reach else None,
-        region=profile.region if profile and sight.shows_card else None,
-        contact=Contact.model_validate(profile.contact)
-        if reach and profile and profile.contact
-        else None,
-    )
-
-
-def _coordinator_view(
-    session: Session, report: Report, staff: User, scope: Scope
-) -> CoordinatorReport:
-    message = service.reported_message(session, report)
-    return CoordinatorReport(
-        id=report.id or 0,
-        status=report.status,
-        reason=report.reason,
-        note=report.note,
-        region=report.region,
-        reporter=_person(session, report.reporter_id, staff, scope),
-        reported=_person(session, report.reported_id, staff, scope),
-        match_id=report.match_id,
-        message=ReportedMessage(
-            id=message.id or 0,
-            sender_id=message.sender_id,
-            body=message.body,
-            removed=message.body is None,
-            created_at=clock.as_utc(message.created_at),
-        )
-        if message is not None
-        else None,
-        created_at=clock.as_utc(report.created_at),
-        resolved_at=clock.as_utc(report.resolved_at) if report.resolved_at else None,
-        resolved_by_id=report.resolved_by_id,
-        resolution_note=report.resolution_note,
-    )
+    return report_out(filed.report, blocked=filed.blocked)
 
 
 @router.get(
@@ -142,7 +76,7 @@ def list_reports(
         limit=page.limit,
     )
     items, cursor = page_of(
-        rows, page.limit, lambda r: _coordinator_view(session, r, staff, scope), lambda r: [r.id]
+        rows, page.limit, lambda r: coordinator_report(session, r, staff, scope), lambda r: [r.id]
     )
     return Page[CoordinatorReport](items=items, next_cursor=cursor)
 
@@ -164,4 +98,4 @@ def resolve_report(
     report = service.resolve(
         session=session, report=report, by=staff, note=(body or ResolveIn()).note
     )
-    return _coordinator_view(session, report, staff, scope)
+    return coordinator_report(session, report, staff, scope)

@@ -19,8 +19,8 @@ from app.pagination import id_in_range
 from app.schemas.common import problem_responses
 from app.schemas.matches import BlockIn, BlockOut, SwipeIn, SwipeOut
 from app.security import Bearer, Participant
-from app.services import swiping, visibility
-from app.views import match_view
+from app.services import swiping
+from app.views.matches import swipe_out
 
 router = APIRouter(tags=["feed"])
 
@@ -74,16 +74,9 @@ def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
         )
         if not outcome.created:
             response.status_code = status.HTTP_200_OK
-        match = None
-        if outcome.match is not None:
-            # A retry may show a match that a block has since ended: look the partner up then.
-            sight = (
-                visibility.new_match_partner_sight(viewer_id=user_id, partner_id=body.target_id)
-                if outcome.created
-                else None
-            )
-            match = match_view(session, outcome.match, user_id, sight)
-        return SwipeOut(target_id=body.target_id, decision=body.decision, match=match)
+        return swipe_out(
+            session, outcome, user_id=user_id, target_id=body.target_id, decision=body.decision
+        )
 
 
 @router.delete(

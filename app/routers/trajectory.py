@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, status
 from sqlmodel import Session
 
-from app import clock
 from app.db import SessionDep
 from app.errors import (
     EVALUATION_FILED,
@@ -21,7 +20,7 @@ from app.errors import (
     Forbidden,
     NotFound,
 )
-from app.models import Match, Meeting, Plan, Role, User
+from app.models import Match, Role, User
 from app.pagination import BY_DATE, PageDep, id_in_range, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.trajectory import (
@@ -37,7 +36,7 @@ from app.security import CurrentUser
 from app.services import trajectory as service
 from app.services import visibility
 from app.services.coordinator import match_in_scope, scope_of
-from app.views import evaluation_out, evaluations_view
+from app.views.trajectory import evaluation_out, evaluations_view, meeting_out, plan_out
 
 router = APIRouter(prefix="/matches", tags=["trajectory"])
 
@@ -81,31 +80,6 @@ WriteAccess = Annotated[Access, Depends(partner_access)]
 # --- plan ---------------------------------------------------------------------------------------
 
 
-def _plan_out(plan: Plan, stored: bool, access: Access) -> PlanOut:
-    match, viewer_id = access.match, access.viewer.id
-    mine = partner = None
-    if access.is_partner:
-        is_teacher = viewer_id == match.teacher_id
-        mine = plan.teacher_goals if is_teacher else plan.professional_goals
-        partner = plan.professional_goals if is_teacher else plan.teacher_goals
-    return PlanOut(
-        match_id=match.id or 0,
-        my_goals=mine,
-        partner_goals=partner,
-        teacher_goals=plan.teacher_goals,
-        professional_goals=plan.professional_goals,
-        joint_goals=plan.joint_goals,
-        planned_meetings=plan.planned_meetings,
-        hours_target=plan.hours_target,
-        planned_activities=plan.planned_activities,
-        start_date=plan.start_date,
-        planned_end=plan.planned_end,
-        stored=stored,
-        updated_at=clock.as_utc(plan.updated_at) if stored else None,
-        updated_by_id=plan.updated_by_id if stored else None,
-    )
-
-
 @router.get(
     "/{match_id}/plan",
     response_model=PlanOut,
@@ -117,7 +91,9 @@ def _plan_out(plan: Plan, stored: bool, access: Access) -> PlanOut:
 )
 def read_plan(access: ReadAccess, session: SessionDep) -> PlanOut:
     plan, stored = service.get_plan(session, access.match, unseen=_unseen(session, access))
-    return _plan_out(plan, stored, access)
+    return plan_out(
+        plan, stored=stored, match=access.match, viewer=access.viewer, is_partner=access.is_partner
+    )
 
 
 def _unseen(session: Session, access: Access) -> frozenset[int]:
@@ -143,23 +119,12 @@ def _unseen(session: Session, access: Access) -> frozenset[int]:
 )
 def put_plan(access: WriteAccess, session: SessionDep, body: PlanIn) -> PlanOut:
     plan = service.put_plan(session=session, match=access.match, by=access.viewer, body=body)
-    return _plan_out(plan, True, access)
+    return plan_out(
+        plan, stored=True, match=access.match, viewer=access.viewer, is_partner=access.is_partner
+    )
 
 
 # --- meetings -----------------------------------------------------------------------------------
-
-
-def _meeting_out(meeting: Meeting, viewer: User) -> MeetingOut:
-    return MeetingOut(
-        id=meeting.id or 0,
-        date=meeting.held_on,
-        hours=meeting.hours,
-        activity=meeting.activity,
-        note=meeting.note,
-        logged_by_id=meeting.logged_by_id,
-        logged_by_me=meeting.logged_by_id is not None and meeting.logged_by_id == viewer.id,
-        created_at=clock.as_utc(meeting.created_at),
-    )
 
 
 @router.post(
@@ -174,7 +139,7 @@ def _meeting_out(meeting: Meeting, viewer: User) -> MeetingOut:
 )
 def create_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> MeetingOut:
     meeting = service.log_meeting(session=session, match=access.match, by=access.viewer, body=body)
-    return _meeting_out(meeting, access.viewer)
+    return meeting_out(meeting, access.viewer)
 
 
 @router.get(
@@ -194,7 +159,7 @@ def list_meetings(access: ReadAccess, session: SessionDep, page: PageDep) -> Pag
     items, cursor = page_of(
         rows,
         page.limit,
-        lambda m: _meeting_out(m, access.viewer),
+        lambda m: meeting_out(m, access.viewer),
         lambda m: [m.held_on.isoformat(), m.id],
     )
     return Page[MeetingOut](items=items, next_cursor=cursor)

@@ -391,14 +391,17 @@ def erase_account(*, session: Session, user: User) -> None:
     session.execute(delete(AccountToken).where(col(AccountToken.user_id) == user.id))
     session.execute(delete(Notification).where(col(Notification.user_id) == user.id))
     session.execute(delete(CoordinatorRegion).where(col(CoordinatorRegion.user_id) == user.id))
-    partner_ids = set()
+    partner_ids: set[int] = set()
+    match_ids: set[int] = set()
     for match in session.scalars(select(Match).where(match_service.involving(user.id))):
         partner_ids.add(match.partner_of(user.id))
+        match_ids.add(match.id or 0)
         if match.ended_by_id == user.id:
             match.exit_note = None  # my own words go too
     _forget_name_in_notifications(session, user_id=user.id, recipients=partner_ids)
     outbox.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
     events.forget_user(session, user_id=user.id, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
+    push.forget_user(session, match_ids=match_ids, partner_ids=partner_ids, name=FORMER_PARTICIPANT)
     session.execute(delete(PushSubscription).where(col(PushSubscription.user_id) == user.id))
     session.execute(delete(NotificationSetting).where(col(NotificationSetting.user_id) == user.id))
     trajectory.erase_for(session, user.id)  # my evaluation answers and meeting notes

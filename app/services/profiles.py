@@ -219,7 +219,7 @@ def card_fields_from_row(row: Any) -> dict[str, object]:
 
     For the feed's page: the same fields as `card`, without building ORM objects, which for
     SQLModel tables costs more than the rest of the page together. The feed writes them to
-    JSON as they are (see `app/routers/feed.py::page_document`).
+    JSON as they are (see `app/views/feed.py::page_document`).
     """
     owner = _Owner(id=row.user_id, name=row.name, side=row.side)
     return _card_fields(cast(Profile, row), cast(User, owner))

@@ -236,6 +236,25 @@ def push_message(session: Session, *, user_id: int, data: dict[str, Any]) -> Non
     queue_push(session, user_id=user_id, kind="message", payload=payload)
 
 
+def forget_user(session: Session, *, match_ids: set[int], partner_ids: set[int], name: str) -> None:
+    """Account erasure (caller commits): partners' pushes not delivered yet that name me (a
+    new match, a message of mine: each about one of my matches) name `name` instead, as the
+    notifications, mails and live events they come from do."""
+    if not match_ids or not partner_ids:
+        return
+    queued = session.scalars(
+        select(OutboxPush).where(
+            col(OutboxPush.user_id).in_(sorted(partner_ids)),
+            col(OutboxPush.status).in_(("pending", "sending")),
+        )
+    )
+    for outgoing in queued:
+        payload = outgoing.payload
+        if payload.get("match_id") in match_ids and "first_name" in payload:
+            outgoing.payload = payload | {"first_name": name}  # a new dict: marks it dirty
+            session.add(outgoing)
+
+
 # --- Delivery ---------------------------------------------------------------------------------
 
 

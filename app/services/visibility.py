@@ -41,7 +41,14 @@ facts:
 as their callers need (one person; the partners of a page of matches; the partners of a
 coordinator's pairs; one conversation).
 The feed builds its cards without this module, for speed: it shows only the public card of
-people nobody blocked and never contact (see `app/services/feed.py`).
+people nobody blocked and never contact (see `app/services/feed.py`);
+tests/api/test_feed_visibility.py holds it to `decide` (blocked either way, paused, another
+region, matched before, erased): never looser, and each card it shows is the one GET
+/profiles/{id} gives. Reports count as a followed pair for the two people they name
+(`app/views/reports.py`). Copies of a name made for later (notifications, queued mails and
+pushes, stored live events) are rewritten on erasure (`app/services/accounts.py`), so they
+say what the stub says. Photo URLs are issued only with a live card (`app/services/photos.py`).
+The responses themselves are shaped in `app/views/`.
 """
 
 from collections.abc import Iterable
