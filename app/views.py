@@ -3,12 +3,11 @@ may see. Routers and services that answer with a match or an evaluation use thes
 router imports another and each shape is built in one place."""
 
 from collections.abc import Sequence
-from typing import Literal
 
 from sqlmodel import Session
 
 from app import clock
-from app.models import Evaluation, Match, Profile, User
+from app.models import Evaluation, EvaluationKind, Match, Profile, User
 from app.schemas.matches import MatchOut
 from app.schemas.trajectory import EvaluationOut, FinalAnswers, MidtermAnswers
 from app.services import visibility
@@ -73,7 +72,7 @@ def evaluation_out(
     match: Match,
     viewer: User,
     author_id: int,
-    kind: Literal["midterm", "final"],
+    kind: EvaluationKind,
     evaluation: Evaluation | None,
     *,
     show_answers: bool,
@@ -98,7 +97,7 @@ def evaluations_view(
     authors = [match.teacher_id, match.professional_id]
     if is_partner and viewer.id == match.professional_id:
         authors.reverse()
-    kinds: tuple[Literal["midterm", "final"], ...] = ("midterm", "final")
+    kinds = tuple(EvaluationKind)
     return [
         evaluation_out(
             match,

@@ -4,7 +4,7 @@ optimal pairing suggestions, statistics and CSV exports. Admins see every region
 import csv
 import itertools
 from collections.abc import Iterator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
@@ -36,8 +36,8 @@ from app.schemas.coordinator import (
     SuggestionsIn,
     SuggestionsOut,
 )
+from app.schemas.enums import MatchOriginValue, MatchStatusValue, SideValue
 from app.schemas.feed import Breakdown
-from app.schemas.matches import MatchStatusLiteral
 from app.schemas.profiles import Contact, Photo
 from app.schemas.trajectory import ProgressOut
 from app.schemas.users import UserPublic
@@ -165,7 +165,7 @@ def list_participants(
     session: SessionDep,
     page: PageDep,
     region: RegionQuery = None,
-    side: Annotated[Literal["teacher", "professional"] | None, Query()] = None,
+    side: Annotated[SideValue | None, Query()] = None,
     status_: Annotated[ParticipantStatus | None, Query(alias="status")] = None,
 ) -> Page[ParticipantRow]:
     scope = service.scope_of(session, staff)
@@ -216,8 +216,8 @@ def list_matches(
     session: SessionDep,
     page: PageDep,
     region: RegionQuery = None,
-    status_: Annotated[MatchStatusLiteral | None, Query(alias="status")] = None,
-    origin: Annotated[Literal["mutual_like", "coordinator"] | None, Query()] = None,
+    status_: Annotated[MatchStatusValue | None, Query(alias="status")] = None,
+    origin: Annotated[MatchOriginValue | None, Query()] = None,
     at_risk: Annotated[bool | None, Query()] = None,
 ) -> Page[CoordinatorMatch]:
     scope = service.scope_of(session, staff)

@@ -12,17 +12,17 @@ from sqlmodel import Session
 
 from app import clock
 from app.db import SessionDep
-from app.models import Profile, Report, User
+from app.models import Profile, Report, ReportStatus, User
 from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
 from app.schemas.coordinator import PartnerSummary
+from app.schemas.enums import ReportStatusValue
 from app.schemas.profiles import Contact
 from app.schemas.reports import (
     CoordinatorReport,
     ReportedMessage,
     ReportIn,
     ReportOut,
-    ReportStatusLiteral,
     ResolveIn,
 )
 from app.security import Coordinator, Participant
@@ -127,7 +127,7 @@ def list_reports(
     staff: Coordinator,
     session: SessionDep,
     page: PageDep,
-    status: Annotated[ReportStatusLiteral, Query()] = "open",
+    status: Annotated[ReportStatusValue, Query()] = ReportStatus.open,
     region: Annotated[
         str | None, Query(max_length=40, description="Region code; default: all mine")
     ] = None,

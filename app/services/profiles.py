@@ -12,7 +12,7 @@ from app import clock
 from app.db import lock_users
 from app.errors import Invalid, Unauthorized
 from app.matching.features import COMPONENTS, MODE_WEIGHTS
-from app.models import CoordinatorRegion, Profile, Role, User
+from app.models import CoordinatorRegion, Profile, Role, Side, User
 from app.schemas.profiles import (
     Contact,
     ProfileCard,
@@ -35,7 +35,7 @@ REQUIRED_FOR_COMPLETE = (
     "available_months",
     "goals",
 )
-_DEFAULTS = Profile(user_id=0, side="teacher")
+_DEFAULTS = Profile(user_id=0, side=Side.teacher)
 
 
 def missing_fields(profile: Profile) -> list[str]:
