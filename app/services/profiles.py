@@ -1,6 +1,5 @@
 """Profiles: create, replace, update, and what each viewer may see of them."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -266,11 +265,3 @@ def coordinator_regions(session: Session, user: User) -> set[str] | None:
             select(col(CoordinatorRegion.region)).where(col(CoordinatorRegion.user_id) == user.id)
         )
     )
-
-
-def load_profiles(session: Session, user_ids: Iterable[int]) -> dict[int, Profile]:
-    ids = list(set(user_ids))
-    if not ids:
-        return {}
-    rows = session.scalars(select(Profile).where(col(Profile.user_id).in_(ids)))
-    return {p.user_id: p for p in rows}
