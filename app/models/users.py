@@ -59,7 +59,9 @@ class User(SQLModel, table=True):
     # The language of mails (and, later, of answers): 'nl' unless the user chose 'en'.
     language: Language = Field(
         default=Language.nl,
-        sa_column=Column(StrEnumColumn(Language, 2), nullable=False, server_default="nl"),
+        sa_column=Column(
+            StrEnumColumn(Language, 2), nullable=False, server_default=Language.nl.value
+        ),
     )
 
     @property
