@@ -5,10 +5,17 @@ notification texts). What is sent to a user outside their own request (a mail), 
 notification texts when the request names no language of ours, follow their stored language.
 """
 
+from enum import StrEnum
 from typing import Any
 
-LANGUAGES = ("nl", "en")
-DEFAULT = "nl"
+
+class Language(StrEnum):
+    nl = "nl"
+    en = "en"
+
+
+LANGUAGES: tuple[str, ...] = tuple(language.value for language in Language)
+DEFAULT = Language.nl.value
 
 
 def negotiate(header: str | bytes | None) -> str:

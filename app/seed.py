@@ -13,15 +13,15 @@ from sqlmodel import col
 
 from app import clock
 from app.db import get_engine, new_session
-from app.models import CoordinatorRegion, Profile, Role, User
+from app.models import CoordinatorRegion, Profile, Role, Side, User
 from app.security import hash_password
 from app.services.profiles import missing_fields
 from app.vocabulary import get_vocabulary
 
 DEMO_PASSWORD = "demo-wachtwoord"  # noqa: S105 - documented demo credential, demo data only
 DEMO_ACCOUNTS = {
-    "docent@example.org": ("Fatima El Amrani", "teacher"),
-    "professional@example.org": ("Jeroen de Vries", "professional"),
+    "docent@example.org": ("Fatima El Amrani", Side.teacher),
+    "professional@example.org": ("Jeroen de Vries", Side.professional),
 }
 DEMO_COORDINATOR = ("coordinator@example.org", "Marieke Jansen", ["rotterdam", "amsterdam"])
 
@@ -434,7 +434,7 @@ def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
             email=email,
             password_hash=password_hash,
             name=name,
-            role=Role.participant.value,
+            role=Role.participant,
             side=side,
             email_verified_at=clock.now(),
         )
@@ -477,7 +477,7 @@ def _ensure_demo_accounts(session: Any, password_hash: str) -> None:
             email=email,
             password_hash=password_hash,
             name=name,
-            role=Role.coordinator.value,
+            role=Role.coordinator,
             email_verified_at=clock.now(),
         )
         session.add(coordinator)

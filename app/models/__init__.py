@@ -4,19 +4,20 @@ from app.models.events import (
     Event,
     EventSequence,
     OutboxPush,
+    PushStatus,
     PushSubscription,
     StreamPresence,
     StreamTicket,
 )
-from app.models.mail import MailDigestSlot, NotificationSetting, OutboxMail
+from app.models.mail import MailDigestSlot, MailStatus, NotificationSetting, OutboxMail
 from app.models.matches import ONGOING, Match, MatchOrigin, MatchStatus
 from app.models.messages import MatchRead, Message
 from app.models.notifications import Notification
-from app.models.profiles import CongestionPrice, FeatureVersion, Profile
+from app.models.profiles import CongestionPrice, FeatureVersion, MatchMode, Profile
 from app.models.ratelimits import RateLimitCounter
 from app.models.reports import Report, ReportStatus
-from app.models.swipes import Block, DailyLikes, Swipe
-from app.models.trajectory import Evaluation, Meeting, Plan
+from app.models.swipes import Block, DailyLikes, Decision, Swipe
+from app.models.trajectory import Evaluation, EvaluationKind, Meeting, Plan
 from app.models.users import (
     FORMER_PARTICIPANT,
     AccountToken,
@@ -37,6 +38,7 @@ from app.models import freshness  # noqa: E402,F401  isort: skip
 __all__ = [
     "StreamTicket",
     "StreamPresence",
+    "PushStatus",
     "PushSubscription",
     "OutboxPush",
     "EventSequence",
@@ -48,10 +50,14 @@ __all__ = [
     "CongestionPrice",
     "CoordinatorRegion",
     "DailyLikes",
+    "Decision",
     "Evaluation",
+    "EvaluationKind",
     "FeatureVersion",
     "LoginSession",
     "MailDigestSlot",
+    "MailStatus",
+    "MatchMode",
     "Match",
     "MatchRead",
     "MatchOrigin",

@@ -2,12 +2,13 @@
 subscriptions and the push outbox."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer
 from sqlmodel import Column, Field, SQLModel
 
-from app.models._types import created_at_field, json_field, utc_column
+from app.models._types import check_in, created_at_field, enum_field, json_field, utc_column
 
 
 class Event(SQLModel, table=True):
@@ -81,7 +82,11 @@ class PushSubscription(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-PUSH_STATUSES = ("pending", "sending", "sent", "failed")
+class PushStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
 
 
 class OutboxPush(SQLModel, table=True):
@@ -91,9 +96,7 @@ class OutboxPush(SQLModel, table=True):
 
     __tablename__ = "push_outbox"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed')", name="ck_push_outbox_status"
-        ),
+        CheckConstraint(check_in("status", PushStatus), name="ck_push_outbox_status"),
         Index("ix_push_outbox_due", "status", "next_attempt_at"),
     )
 
@@ -114,7 +117,7 @@ class OutboxPush(SQLModel, table=True):
     )
     kind: str = Field(max_length=40)
     payload: dict[str, Any] = json_field(dict)
-    status: str = Field(default="pending", max_length=10)
+    status: PushStatus = enum_field(PushStatus, 10, default=PushStatus.pending)
     attempts: int = Field(default=0)
     rejections: int = Field(default=0)
     next_attempt_at: datetime = utc_column(nullable=False)

@@ -2,14 +2,22 @@
 per-type mail choices of a user."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer
 from sqlmodel import Column, Field, SQLModel
 
-from app.models._types import created_at_field, json_field, utc_column
+from app.models._types import check_in, created_at_field, enum_field, json_field, utc_column
 
-MAIL_STATUSES = ("pending", "sending", "sent", "failed", "merged", "skipped")
+
+class MailStatus(StrEnum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+    merged = "merged"
+    skipped = "skipped"
 
 
 class OutboxMail(SQLModel, table=True):
@@ -18,10 +26,7 @@ class OutboxMail(SQLModel, table=True):
 
     __tablename__ = "mail_outbox"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('pending', 'sending', 'sent', 'failed', 'merged', 'skipped')",
-            name="ck_mail_outbox_status",
-        ),
+        CheckConstraint(check_in("status", MailStatus), name="ck_mail_outbox_status"),
         Index("ix_mail_outbox_due", "status", "next_attempt_at"),
         Index("ix_mail_outbox_user_kind", "user_id", "kind", "status"),
     )
@@ -39,7 +44,7 @@ class OutboxMail(SQLModel, table=True):
     essential: bool = Field(sa_column=Column(Boolean, nullable=False))
     kind: str | None = Field(default=None, max_length=40)
     message_id: str = Field(max_length=250, unique=True)
-    status: str = Field(default="pending", max_length=10)
+    status: MailStatus = enum_field(MailStatus, 10, default=MailStatus.pending)
     attempts: int = Field(default=0)  # every try (the backoff grows with it)
     rejections: int = Field(default=0)  # tries the server refused (MAIL_MAX_ATTEMPTS: failed)
     next_attempt_at: datetime = utc_column(nullable=False)

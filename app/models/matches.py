@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
-from app.models._types import created_at_field, utc_column
+from app.models._types import check_in, created_at_field, enum_field, utc_column
 
 
 class MatchStatus(StrEnum):
@@ -30,10 +30,8 @@ class Match(SQLModel, table=True):
         # One match per pair, ever: an exited pair is never matched again. A pair is always one
         # teacher and one professional, so this is the unordered pair.
         UniqueConstraint("teacher_id", "professional_id", name="uq_matches_pair"),
-        CheckConstraint(
-            "status IN ('trial', 'active', 'completed', 'ended')", name="ck_matches_status"
-        ),
-        CheckConstraint("origin IN ('mutual_like', 'coordinator')", name="ck_matches_origin"),
+        CheckConstraint(check_in("status", MatchStatus), name="ck_matches_status"),
+        CheckConstraint(check_in("origin", MatchOrigin), name="ck_matches_origin"),
         CheckConstraint("duration_months BETWEEN 3 AND 6", name="ck_matches_duration"),
         Index("ix_matches_professional", "professional_id", "status"),
         Index("ix_matches_teacher_status", "teacher_id", "status"),
@@ -50,8 +48,8 @@ class Match(SQLModel, table=True):
     # after a partner moves or erases their account.
     teacher_region: str | None = Field(default=None, max_length=40, index=True)
     professional_region: str | None = Field(default=None, max_length=40, index=True)
-    status: str = Field(default=MatchStatus.trial.value, max_length=16)
-    origin: str = Field(max_length=16)
+    status: MatchStatus = enum_field(MatchStatus, 16, default=MatchStatus.trial)
+    origin: MatchOrigin = enum_field(MatchOrigin, 16)
     created_by_id: int | None = Field(
         default=None,
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),

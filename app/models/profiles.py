@@ -1,12 +1,20 @@
 """The participant's profile: who they are and what a good match means to them."""
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer
 from sqlmodel import Column, Field, SQLModel
 
-from app.models._types import created_at_field, json_field
+from app.models._types import check_in, created_at_field, enum_field, json_field
+from app.models.users import Side
+
+
+class MatchMode(StrEnum):
+    subject = "subject"
+    surprise = "surprise"
+    balanced = "balanced"
 
 
 class Profile(SQLModel, table=True):
@@ -18,9 +26,7 @@ class Profile(SQLModel, table=True):
             name="ck_profiles_hours",
         ),
         CheckConstraint("duration_months BETWEEN 3 AND 6", name="ck_profiles_duration"),
-        CheckConstraint(
-            "match_mode IN ('subject', 'surprise', 'balanced')", name="ck_profiles_mode"
-        ),
+        CheckConstraint(check_in("match_mode", MatchMode), name="ck_profiles_mode"),
         Index("ix_profiles_pool", "side", "complete", "discoverable"),
         Index("ix_profiles_side_updated", "side", "updated_at"),
     )
@@ -28,7 +34,7 @@ class Profile(SQLModel, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     )
-    side: str = Field(max_length=16)  # copied from the user: the feed filters on it
+    side: Side = enum_field(Side, 16)  # copied from the user: the feed filters on it
     headline: str | None = Field(default=None, max_length=120)
     organisation: str | None = Field(default=None, max_length=120)
     organisation_type: str | None = Field(default=None, max_length=40)
@@ -44,7 +50,7 @@ class Profile(SQLModel, table=True):
     goals: list[str] = json_field()
     outcomes: list[str] = json_field()
     motivation: str | None = Field(default=None, max_length=2000)
-    match_mode: str = Field(default="balanced", max_length=16)
+    match_mode: MatchMode = enum_field(MatchMode, 16, default=MatchMode.balanced)
     weights: dict[str, float] | None = json_field(None, nullable=True)
     manager_approval: bool = False
     confidentiality: str | None = Field(default=None, max_length=500)

@@ -2,14 +2,15 @@
 about one message; the reported person's regional coordinator handles it."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer
 from sqlmodel import Column, Field, SQLModel
 
-from app.models._types import created_at_field, utc_column
+from app.models._types import check_in, created_at_field, enum_field, utc_column
 
 
-class ReportStatus:
+class ReportStatus(StrEnum):
     open = "open"
     resolved = "resolved"
 
@@ -17,7 +18,7 @@ class ReportStatus:
 class Report(SQLModel, table=True):
     __tablename__ = "reports"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'resolved')", name="ck_reports_status"),
+        CheckConstraint(check_in("status", ReportStatus), name="ck_reports_status"),
         CheckConstraint("reporter_id <> reported_id", name="ck_reports_not_self"),
         Index("ix_reports_region_status", "region", "status", "id"),
     )
@@ -46,7 +47,7 @@ class Report(SQLModel, table=True):
     region: str | None = Field(default=None, max_length=40)
     reason: str = Field(max_length=40)
     note: str | None = Field(default=None, max_length=2000)  # the reporter's words
-    status: str = Field(default=ReportStatus.open, max_length=16)
+    status: ReportStatus = enum_field(ReportStatus, 16, default=ReportStatus.open)
     created_at: datetime = created_at_field()
     resolved_at: datetime | None = utc_column()
     resolved_by_id: int | None = Field(

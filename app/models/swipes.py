@@ -1,11 +1,17 @@
 """Swipes (like/pass, one per direction of a pair), the likes made per day, and blocks."""
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
-from app.models._types import created_at_field
+from app.models._types import check_in, created_at_field, enum_field
+
+
+class Decision(StrEnum):
+    like = "like"
+    pass_ = "pass"
 
 
 def _user_fk(*, primary_key: bool = False, index: bool = False) -> Column[int]:
@@ -22,14 +28,14 @@ class Swipe(SQLModel, table=True):
     __tablename__ = "swipes"
     __table_args__ = (
         UniqueConstraint("swiper_id", "target_id", name="uq_swipes_pair"),
-        CheckConstraint("decision IN ('like', 'pass')", name="ck_swipes_decision"),
+        CheckConstraint(check_in("decision", Decision), name="ck_swipes_decision"),
         CheckConstraint("swiper_id <> target_id", name="ck_swipes_not_self"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     swiper_id: int = Field(sa_column=_user_fk())
     target_id: int = Field(sa_column=_user_fk(index=True))
-    decision: str = Field(max_length=8)
+    decision: Decision = enum_field(Decision, 8)
     created_at: datetime = created_at_field()
 
 

@@ -2,12 +2,18 @@
 hours, and the midterm and final evaluations (tussenmeting, nameting)."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Column, Field, SQLModel
 
-from app.models._types import created_at_field, json_field
+from app.models._types import check_in, created_at_field, enum_field, json_field
+
+
+class EvaluationKind(StrEnum):
+    midterm = "midterm"
+    final = "final"
 
 
 class Plan(SQLModel, table=True):
@@ -69,7 +75,7 @@ class Evaluation(SQLModel, table=True):
     __tablename__ = "evaluations"
     __table_args__ = (
         UniqueConstraint("match_id", "author_id", "kind", name="uq_evaluations_once"),
-        CheckConstraint("kind IN ('midterm', 'final')", name="ck_evaluations_kind"),
+        CheckConstraint(check_in("kind", EvaluationKind), name="ck_evaluations_kind"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -79,6 +85,6 @@ class Evaluation(SQLModel, table=True):
     author_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )
-    kind: str = Field(max_length=16)
+    kind: EvaluationKind = enum_field(EvaluationKind, 16)
     answers: dict[str, Any] = json_field(dict)
     created_at: datetime = created_at_field()

@@ -7,7 +7,14 @@ from enum import StrEnum
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
 from sqlmodel import Column, Field, SQLModel
 
-from app.models._types import created_at_field, utc_column
+from app.i18n import Language
+from app.models._types import (
+    StrEnumColumn,
+    check_in,
+    created_at_field,
+    enum_field,
+    utc_column,
+)
 
 
 class Role(StrEnum):
@@ -27,13 +34,13 @@ FORMER_PARTICIPANT = "former participant"
 class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('participant', 'coordinator', 'admin')", name="ck_users_role"),
+        CheckConstraint(check_in("role", Role), name="ck_users_role"),
         CheckConstraint(
-            "(role = 'participant' AND side IN ('teacher', 'professional'))"
-            " OR (role <> 'participant' AND side IS NULL)",
+            f"(role = '{Role.participant}' AND {check_in('side', Side)})"
+            f" OR (role <> '{Role.participant}' AND side IS NULL)",
             name="ck_users_side",
         ),
-        CheckConstraint("language IN ('nl', 'en')", name="ck_users_language"),
+        CheckConstraint(check_in("language", Language), name="ck_users_language"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -41,8 +48,8 @@ class User(SQLModel, table=True):
     email: str | None = Field(default=None, max_length=254, unique=True)
     password_hash: str | None = Field(default=None, max_length=255)
     name: str = Field(max_length=120)
-    role: str = Field(max_length=16)
-    side: str | None = Field(default=None, max_length=16)
+    role: Role = enum_field(Role, 16)
+    side: Side | None = enum_field(Side, 16, nullable=True)
     created_at: datetime = created_at_field()
     last_login_at: datetime | None = utc_column()  # for the retention of inactive accounts
     deleted_at: datetime | None = utc_column()
@@ -50,8 +57,11 @@ class User(SQLModel, table=True):
     # verification count as verified. Unverified participants take no part in matching.
     email_verified_at: datetime | None = utc_column()
     # The language of mails (and, later, of answers): 'nl' unless the user chose 'en'.
-    language: str = Field(
-        default="nl", sa_column=Column(String(2), nullable=False, server_default="nl")
+    language: Language = Field(
+        default=Language.nl,
+        sa_column=Column(
+            StrEnumColumn(Language, 2), nullable=False, server_default=Language.nl.value
+        ),
     )
 
     @property
@@ -140,10 +150,7 @@ class AccountToken(SQLModel, table=True):
 
     __tablename__ = "account_tokens"
     __table_args__ = (
-        CheckConstraint(
-            "purpose IN ('verify_email', 'password_reset', 'email_change')",
-            name="ck_account_tokens_purpose",
-        ),
+        CheckConstraint(check_in("purpose", TokenPurpose), name="ck_account_tokens_purpose"),
     )
 
     token_hash: str = Field(primary_key=True, max_length=64)
@@ -152,7 +159,7 @@ class AccountToken(SQLModel, table=True):
             Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
         )
     )
-    purpose: str = Field(max_length=16)
+    purpose: TokenPurpose = enum_field(TokenPurpose, 16)
     email: str = Field(max_length=254)
     created_at: datetime = created_at_field()
     expires_at: datetime = utc_column(nullable=False)

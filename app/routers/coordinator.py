@@ -1,7 +1,7 @@
 """Coordinators (coördinatoren): participants and pairs of their regions, blind matches,
 optimal pairing suggestions, statistics and CSV exports. Admins see every region."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
@@ -29,7 +29,7 @@ from app.schemas.coordinator import (
     SuggestionsIn,
     SuggestionsOut,
 )
-from app.schemas.matches import MatchStatusLiteral
+from app.schemas.enums import MatchOriginValue, MatchStatusValue, SideValue
 from app.schemas.users import UserPublic
 from app.security import Admin, Coordinator, hash_password_bounded
 from app.services import accounts, photos
@@ -70,7 +70,7 @@ def list_participants(
     session: SessionDep,
     page: PageDep,
     region: RegionQuery = None,
-    side: Annotated[Literal["teacher", "professional"] | None, Query()] = None,
+    side: Annotated[SideValue | None, Query()] = None,
     status_: Annotated[ParticipantStatus | None, Query(alias="status")] = None,
 ) -> Page[ParticipantRow]:
     scope = service.scope_of(session, staff)
@@ -121,8 +121,8 @@ def list_matches(
     session: SessionDep,
     page: PageDep,
     region: RegionQuery = None,
-    status_: Annotated[MatchStatusLiteral | None, Query(alias="status")] = None,
-    origin: Annotated[Literal["mutual_like", "coordinator"] | None, Query()] = None,
+    status_: Annotated[MatchStatusValue | None, Query(alias="status")] = None,
+    origin: Annotated[MatchOriginValue | None, Query()] = None,
     at_risk: Annotated[bool | None, Query()] = None,
 ) -> Page[CoordinatorMatch]:
     scope = service.scope_of(session, staff)

@@ -8,7 +8,8 @@ from app.db import SessionDep
 from app.errors import MATCH_NOT_IN_TRIAL, MATCH_NOT_ONGOING
 from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
-from app.schemas.matches import ExitIn, MatchOut, MatchStatusLiteral
+from app.schemas.enums import MatchStatusValue
+from app.schemas.matches import ExitIn, MatchOut
 from app.security import CurrentUser, OwnedMatch, Participant
 from app.services import matches as match_service
 from app.views import match_view, match_views
@@ -27,7 +28,7 @@ def list_matches(
     user: Participant,
     session: SessionDep,
     page: PageDep,
-    status: Annotated[MatchStatusLiteral | None, Query()] = None,
+    status: Annotated[MatchStatusValue | None, Query()] = None,
 ) -> Page[MatchOut]:
     assert user.id is not None
     rows = match_service.list_matches(

@@ -1,6 +1,6 @@
 """My account: who I am, my profile, my data (export and erasure)."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 
@@ -22,6 +22,7 @@ from app.errors import (
 from app.models import Profile
 from app.pagination import BY_TIME, PageDep, page_of
 from app.schemas.common import Page, problem_responses
+from app.schemas.enums import DecisionValue
 from app.schemas.export import ExportOut
 from app.schemas.matches import MyBlockOut, MySwipeOut
 from app.schemas.notifications import (
@@ -321,7 +322,7 @@ def list_my_swipes(
     user: Participant,
     session: SessionDep,
     page: PageDep,
-    decision: Annotated[Literal["like", "pass"] | None, Query()] = None,
+    decision: Annotated[DecisionValue | None, Query()] = None,
 ) -> Page[MySwipeOut]:
     assert user.id is not None
     rows = my_lists.my_swipes(

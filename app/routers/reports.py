@@ -10,13 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from app.db import SessionDep
+from app.models import ReportStatus
 from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
+from app.schemas.enums import ReportStatusValue
 from app.schemas.reports import (
     CoordinatorReport,
     ReportIn,
     ReportOut,
-    ReportStatusLiteral,
     ResolveIn,
 )
 from app.security import Coordinator, Participant
@@ -61,7 +62,7 @@ def list_reports(
     staff: Coordinator,
     session: SessionDep,
     page: PageDep,
-    status: Annotated[ReportStatusLiteral, Query()] = "open",
+    status: Annotated[ReportStatusValue, Query()] = ReportStatus.open,
     region: Annotated[
         str | None, Query(max_length=40, description="Region code; default: all mine")
     ] = None,

@@ -209,7 +209,7 @@ def create_evaluation(
         access.match,
         access.viewer,
         evaluation.author_id,
-        body.kind,
+        evaluation.kind,
         evaluation,
         show_answers=True,
     )

@@ -6,8 +6,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
 from app.pagination import MAX_ID
+from app.schemas.enums import MatchOriginValue, MatchStatusValue, SideValue
 from app.schemas.feed import Breakdown
-from app.schemas.matches import MatchStatusLiteral
 from app.schemas.profiles import Contact, Photo
 from app.schemas.trajectory import EvaluationOut, ProgressOut
 from app.schemas.users import NewPassword
@@ -19,7 +19,7 @@ class ParticipantRow(BaseModel):
     id: int
     name: str
     email: str | None
-    side: Literal["teacher", "professional"]
+    side: SideValue
     region: str | None
     place: str | None
     headline: str | None
@@ -47,8 +47,8 @@ class PartnerSummary(BaseModel):
 
 class CoordinatorMatch(BaseModel):
     id: int
-    status: MatchStatusLiteral
-    origin: Literal["mutual_like", "coordinator"]
+    status: MatchStatusValue
+    origin: MatchOriginValue
     teacher: PartnerSummary
     professional: PartnerSummary
     created_at: datetime

@@ -1,24 +1,33 @@
 """GET /me/export: everything stored about me (AVG inzage), as one typed document."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.enums import (
+    DecisionValue,
+    EvaluationKindValue,
+    LanguageValue,
+    MailStatusValue,
+    MatchModeValue,
+    ReportStatusValue,
+    RoleValue,
+    SideValue,
+)
 from app.schemas.matches import MatchOut
-from app.schemas.notifications import LanguageLiteral, MailType, NotificationOut
-from app.schemas.profiles import MatchMode, Photo
-from app.schemas.users import SideLiteral
+from app.schemas.notifications import MailType, NotificationOut
+from app.schemas.profiles import Photo
 
 
 class ExportAccount(BaseModel):
     id: int
     email: str
     name: str
-    role: Literal["participant", "coordinator", "admin"]
-    side: SideLiteral | None
+    role: RoleValue
+    side: SideValue | None
     created_at: datetime
-    language: LanguageLiteral = Field(description="The language of my mails.")
+    language: LanguageValue = Field(description="The language of my mails.")
     email_verified: bool
 
 
@@ -41,7 +50,7 @@ class ExportMail(BaseModel):
 
     template: str
     to: str
-    status: Literal["pending", "sending", "sent", "failed", "merged", "skipped"]
+    status: MailStatusValue
     created_at: datetime
     sent_at: datetime | None
 
@@ -78,7 +87,7 @@ class ExportProfile(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     user_id: int
-    side: SideLiteral
+    side: SideValue
     headline: str | None
     organisation: str | None
     organisation_type: str | None
@@ -94,7 +103,7 @@ class ExportProfile(BaseModel):
     goals: list[str]
     outcomes: list[str]
     motivation: str | None
-    match_mode: MatchMode
+    match_mode: MatchModeValue
     weights: ExportWeights | None
     manager_approval: bool
     confidentiality: str | None
@@ -108,7 +117,7 @@ class ExportProfile(BaseModel):
 
 class ExportSwipe(BaseModel):
     target_id: int
-    decision: Literal["like", "pass"]
+    decision: DecisionValue
     created_at: datetime
 
 
@@ -144,7 +153,7 @@ class ExportMeeting(BaseModel):
 
 class ExportEvaluation(BaseModel):
     match_id: int
-    kind: Literal["midterm", "final"]
+    kind: EvaluationKindValue
     answers: dict[str, Any] = Field(description="My own answers (empty once erased).")
     created_at: datetime
 
@@ -182,7 +191,7 @@ class ExportReport(BaseModel):
     message_id: int | None
     reason: str
     note: str | None
-    status: Literal["open", "resolved"]
+    status: ReportStatusValue
     created_at: datetime
 
 

@@ -1,20 +1,19 @@
 """Match, swipe and block models."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.pagination import MAX_ID
+from app.schemas.enums import DecisionValue, MatchOriginValue, MatchStatusValue
 from app.schemas.profiles import ProfileCard, codes_in
-
-MatchStatusLiteral = Literal["trial", "active", "completed", "ended"]
 
 
 class MatchOut(BaseModel):
     id: int
-    status: MatchStatusLiteral
-    origin: Literal["mutual_like", "coordinator"]
+    status: MatchStatusValue
+    origin: MatchOriginValue
     partner: ProfileCard = Field(
         description="The partner's card with contact. After a block between the two (either "
         "way) only a stub: id, name and side, every other field empty, no contact."
@@ -49,12 +48,12 @@ class SwipeIn(BaseModel):
     )
 
     target_id: int = Field(ge=1, le=MAX_ID)
-    decision: Literal["like", "pass"]
+    decision: DecisionValue
 
 
 class SwipeOut(BaseModel):
     target_id: int
-    decision: Literal["like", "pass"]
+    decision: DecisionValue
     match: MatchOut | None
 
 
@@ -71,7 +70,7 @@ class BlockOut(BaseModel):
 
 class MySwipeOut(BaseModel):
     target_id: int
-    decision: Literal["like", "pass"]
+    decision: DecisionValue
     created_at: datetime
     undoable: bool = Field(
         description="DELETE /swipes/{target_id} would succeed: no match came from this swipe."

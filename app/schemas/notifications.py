@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from app.schemas.enums import LanguageValue
+
 
 class MatchRef(BaseModel):
     match_id: int
@@ -197,7 +199,6 @@ def notification_out(
 MailType = Literal[
     "match_created", "coordinator_match", "trial_ending", "behind_schedule", "match_ended"
 ]
-LanguageLiteral = Literal["nl", "en"]
 
 
 class NotificationSettingsOut(BaseModel):
@@ -217,7 +218,7 @@ class NotificationSettingsOut(BaseModel):
         }
     )
 
-    language: LanguageLiteral = Field(
+    language: LanguageValue = Field(
         description="The language of my mails: nl (default) or en. Stored on the account."
     )
     mail: dict[str, bool] = Field(
@@ -235,5 +236,5 @@ class NotificationSettingsIn(BaseModel):
         json_schema_extra={"example": {"language": "en", "mail": {"behind_schedule": False}}},
     )
 
-    language: LanguageLiteral | None = None
+    language: LanguageValue | None = None
     mail: dict[MailType, bool] | None = None

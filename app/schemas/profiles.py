@@ -1,7 +1,7 @@
 """Profile models: what a participant writes, sees of themselves, and shows to others."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -13,9 +13,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.schemas.enums import MatchModeValue, SideValue
 from app.vocabulary import get_vocabulary
-
-MatchMode = Literal["subject", "surprise", "balanced"]
 
 
 def codes_in(list_name: str) -> AfterValidator:
@@ -105,7 +104,7 @@ class ProfileFields(BaseModel):
     goals: GoalCodes | None = None
     outcomes: OutcomeCodes | None = None
     motivation: str | None = Field(default=None, max_length=2000)
-    match_mode: MatchMode | None = None
+    match_mode: MatchModeValue | None = None
     weights: Weights | None = None
     manager_approval: bool | None = None
     confidentiality: str | None = Field(default=None, max_length=500)
@@ -163,7 +162,7 @@ class ProfileCard(BaseModel):
 
     id: int
     name: str
-    side: Literal["teacher", "professional"]
+    side: SideValue
     region: str | None
     headline: str | None
     organisation: str | None
@@ -180,7 +179,7 @@ class ProfileCard(BaseModel):
     goals: list[str]
     outcomes: list[str]
     motivation: str | None
-    match_mode: MatchMode
+    match_mode: MatchModeValue
     photo: Photo | None = Field(
         default=None,
         description="Shown wherever the card is shown; URLs are signed and expire.",

@@ -1,15 +1,15 @@
 """Safety report models: what a participant files, what the region's coordinator sees."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.pagination import MAX_ID
 from app.schemas.coordinator import PartnerSummary
+from app.schemas.enums import ReportStatusValue
 from app.schemas.profiles import codes_in
 
-ReportStatusLiteral = Literal["open", "resolved"]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -55,7 +55,7 @@ class ReportOut(BaseModel):
     message_id: int | None
     reason: str
     note: str | None
-    status: ReportStatusLiteral
+    status: ReportStatusValue
     created_at: datetime
     blocked: bool = Field(description="A block of mine on this person stands now.")
 
@@ -70,7 +70,7 @@ class ReportedMessage(BaseModel):
 
 class CoordinatorReport(BaseModel):
     id: int
-    status: ReportStatusLiteral
+    status: ReportStatusValue
     reason: str
     note: str | None = Field(description="The reporter's note.")
     region: str | None = Field(description="The reported person's region when reported.")

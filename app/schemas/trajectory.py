@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.schemas.common import DATE_RANGE, bounded_date
+from app.schemas.enums import EvaluationKindValue, SideValue
 from app.schemas.profiles import codes_in
 
 
@@ -207,7 +208,7 @@ class MidtermIn(MidtermAnswers):
         },
     )
 
-    kind: Literal["midterm"]
+    kind: Literal["midterm"]  # the tag of EvaluationIn: EvaluationKind.midterm
 
 
 class FinalIn(FinalAnswers):
@@ -225,16 +226,16 @@ class FinalIn(FinalAnswers):
         },
     )
 
-    kind: Literal["final"]
+    kind: Literal["final"]  # the tag of EvaluationIn: EvaluationKind.final
 
 
 EvaluationIn = Annotated[MidtermIn | FinalIn, Field(discriminator="kind")]
 
 
 class EvaluationOut(BaseModel):
-    kind: Literal["midterm", "final"]
+    kind: EvaluationKindValue
     author_id: int
-    author_side: Literal["teacher", "professional"]
+    author_side: SideValue
     mine: bool
     filed: bool
     created_at: datetime | None

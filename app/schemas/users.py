@@ -6,9 +6,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from app.passwords import MAX_LENGTH, MIN_LENGTH, check_new_password
+from app.schemas.enums import RoleValue, SideValue
 from app.schemas.profiles import ProfileOwn
-
-SideLiteral = Literal["teacher", "professional"]
 
 NewPassword = Annotated[
     str,
@@ -40,15 +39,15 @@ class RegisterIn(BaseModel):
     password: NewPassword
     # Stripped before the length check: a name of only spaces is no name.
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-    side: SideLiteral
+    side: SideValue
 
 
 class UserPublic(BaseModel):
     id: int
     email: str | None
     name: str
-    role: Literal["participant", "coordinator", "admin"]
-    side: SideLiteral | None
+    role: RoleValue
+    side: SideValue | None
     regions: list[str] = Field(default_factory=list, description="Coordinators only.")
     email_verified: bool = Field(
         description="Whether the address is verified. Unverified participants may log in and "

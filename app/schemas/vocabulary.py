@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.users import SideLiteral
+from app.schemas.enums import SideValue
 
 
 class Label(BaseModel):
@@ -21,12 +21,12 @@ class SubjectItem(Label):
 
 
 class OrganisationTypeItem(Label):
-    side: SideLiteral = Field(description="teacher: a school type; professional: a sector")
+    side: SideValue = Field(description="teacher: a school type; professional: a sector")
 
 
 class GoalItem(Label):
     family: Literal["own", "pupil", "organisation"]
-    sides: list[SideLiteral]
+    sides: list[SideValue]
 
 
 class OutcomeItem(Label):

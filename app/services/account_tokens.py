@@ -54,7 +54,7 @@ def _issue(
         AccountToken(
             token_hash=token_hash,
             user_id=user.id,
-            purpose=purpose.value,
+            purpose=purpose,
             email=email,
             created_at=now,
             expires_at=now + life,

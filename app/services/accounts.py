@@ -28,6 +28,7 @@ from app.models import (
     PushSubscription,
     RefreshToken,
     Role,
+    Side,
     Swipe,
     User,
 )
@@ -53,7 +54,7 @@ def create_user(
     password_hash: str,
     name: str,
     role: Role,
-    side: str | None = None,
+    side: Side | None = None,
     regions: list[str] | None = None,
     before_commit: Callable[[Session, User], None] | None = None,
 ) -> User:
@@ -72,7 +73,7 @@ def create_user(
         email=normalise_email(email),
         password_hash=password_hash,
         name=name.strip(),
-        role=role.value,
+        role=role,
         side=side,
         email_verified_at=None if role == Role.participant else clock.now(),
     )

@@ -32,6 +32,7 @@ from app.models import (
     MatchStatus,
     Profile,
     Role,
+    Side,
     Swipe,
     User,
 )
@@ -436,12 +437,12 @@ def stats(
         "period_from": period_from,
         "period_to": period_to,
         "participants": {
-            "teacher": participants["teacher"],
-            "professional": participants["professional"],
+            "teacher": participants[Side.teacher],
+            "professional": participants[Side.professional],
         },
         "complete_profiles": {
-            "teacher": complete["teacher"],
-            "professional": complete["professional"],
+            "teacher": complete[Side.teacher],
+            "professional": complete[Side.professional],
         },
         "likes": int(swipes.get("like", 0)),
         "passes": int(swipes.get("pass", 0)),

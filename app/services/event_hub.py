@@ -75,10 +75,6 @@ class Hub:
             self._gone.add(subscriber.user_id)
             self._present_changed.set()
 
-    @property
-    def stream_count(self) -> int:
-        return sum(len(s) for s in self.by_user.values())
-
     def wake(self, user_id: int) -> None:
         for subscriber in self.by_user.get(user_id, ()):
             subscriber.wake.set()

@@ -92,8 +92,8 @@ def create_match(
         professional_id=professional.id,
         teacher_region=teacher_profile.region if teacher_profile else None,
         professional_region=professional_profile.region if professional_profile else None,
-        origin=origin.value,
-        status=MatchStatus.trial.value,
+        origin=origin,
+        status=MatchStatus.trial,
         created_by_id=created_by.id if created_by else None,
         created_at=now,
         trial_ends_at=now + timedelta(days=get_settings().trial_days),
@@ -170,7 +170,7 @@ def confirm_match(*, session: Session, match: Match, by: User) -> Match:
     partner_id = match.partner_of(by.id)
     data = {"match_id": match.id}
     if match.teacher_confirmed_at and match.professional_confirmed_at:
-        match.status = MatchStatus.active.value
+        match.status = MatchStatus.active
         match.activated_at = now
         for uid in (match.teacher_id, match.professional_id):
             notify(session=session, user_id=uid, type_="match_active", data=data)
@@ -202,7 +202,7 @@ def end_match(
     now = clock.now()
     if effective_status(match, now) not in (MatchStatus.trial, MatchStatus.active):
         return False
-    match.status = MatchStatus.ended.value
+    match.status = MatchStatus.ended
     match.ended_at = now
     match.ended_by_id = by.id if by else None
     match.exit_reason = reason
@@ -245,7 +245,7 @@ def lock_match(session: Session, match: Match) -> None:
 def complete_match(*, session: Session, match: Match) -> None:
     """Store `completed` (in the caller's transaction): both filed the final evaluation."""
     now = clock.now()
-    match.status = MatchStatus.completed.value
+    match.status = MatchStatus.completed
     match.completed_at = min(now, clock.as_utc(match.ends_at))
     session.add(match)
     emit_match_updated(session, match)

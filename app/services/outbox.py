@@ -40,7 +40,7 @@ from app.mail import links
 from app.mail.render import build_message, check_context, render
 from app.mail.templates import LANGUAGES, get_template
 from app.mail.transport import Connection, MailRejected, TransportDown, connect
-from app.models import MailDigestSlot, OutboxMail, User
+from app.models import MailDigestSlot, MailStatus, OutboxMail, User
 from app.services import claiming
 from app.services.mail_preferences import mail_enabled, set_mail_choices
 
@@ -88,7 +88,7 @@ def enqueue_mail(
             essential=essential,
             kind=kind,
             message_id=make_msgid(domain=_mail_domain(get_settings())),
-            status="pending",
+            status=MailStatus.pending,
             next_attempt_at=clock.now(),
         )
     )
@@ -268,7 +268,7 @@ def _prepare(mail_id: int, report: DeliveryReport) -> Prepared | None:
             return None
         user = session.get(User, mail.user_id) if mail.user_id is not None else None
         if mail.user_id is not None and (user is None or user.is_deleted):
-            _finish(session, mail, "skipped", now)
+            _finish(session, mail, MailStatus.skipped, now)
             report.skipped += 1
             return None
         contexts = [mail.context]
@@ -276,13 +276,13 @@ def _prepare(mail_id: int, report: DeliveryReport) -> Prepared | None:
         if not mail.essential:
             assert mail.user_id is not None and mail.kind is not None
             if not mail_enabled(session, mail.user_id, mail.kind):
-                _finish(session, mail, "skipped", now)
+                _finish(session, mail, MailStatus.skipped, now)
                 report.skipped += 1
                 return None
             if get_template(mail.template).is_digest:
                 if not _take_digest_slot(session, mail, now):
                     tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time())
-                    mail.status = "pending"
+                    mail.status = MailStatus.pending
                     mail.claimed_until = None
                     mail.next_attempt_at = tomorrow.replace(tzinfo=now.tzinfo)
                     session.add(mail)
@@ -348,7 +348,7 @@ def _fold_siblings(session: Session, mail: OutboxMail) -> int:
         query = query.with_for_update(skip_locked=True)
     folded = 0
     for sibling in session.scalars(query):
-        sibling.status = "merged"
+        sibling.status = MailStatus.merged
         sibling.merged_into = mail.id
         session.add(sibling)
         folded += 1
@@ -359,10 +359,10 @@ def _is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _finish(session: Session, mail: OutboxMail, status: str, now: datetime) -> None:
+def _finish(session: Session, mail: OutboxMail, status: MailStatus, now: datetime) -> None:
     mail.status = status
     mail.claimed_until = None
-    mail.sent_at = now if status == "sent" else None
+    mail.sent_at = now if status == MailStatus.sent else None
     session.add(mail)
     session.commit()
 
@@ -399,11 +399,11 @@ def _record_failure(mail_id: int, error: str, settings: Settings, report: Delive
         mail.last_error = error[:500]
         mail.claimed_until = None
         if mail.rejections >= settings.mail_max_attempts:
-            mail.status = "failed"
+            mail.status = MailStatus.failed
             report.failed += 1
             log.error("mail %s failed after %d attempts: %s", mail_id, mail.attempts, error)
         else:
-            mail.status = "pending"
+            mail.status = MailStatus.pending
             mail.next_attempt_at = now + backoff(mail.attempts, settings)
             report.retried += 1
         session.add(mail)
@@ -419,7 +419,7 @@ def _release(ids: list[int], error: str, settings: Settings, report: DeliveryRep
                 continue
             mail.attempts += 1
             mail.last_error = error[:500]
-            mail.status = "pending"
+            mail.status = MailStatus.pending
             mail.claimed_until = None
             mail.next_attempt_at = now + backoff(mail.attempts, settings)
             session.add(mail)

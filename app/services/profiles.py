@@ -1,6 +1,5 @@
 """Profiles: create, replace, update, and what each viewer may see of them."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -12,7 +11,7 @@ from app import clock
 from app.db import lock_users
 from app.errors import Invalid, Unauthorized
 from app.matching.features import COMPONENTS, MODE_WEIGHTS
-from app.models import CoordinatorRegion, Profile, Role, User
+from app.models import CoordinatorRegion, Profile, Role, Side, User
 from app.schemas.profiles import (
     Contact,
     ProfileCard,
@@ -35,7 +34,7 @@ REQUIRED_FOR_COMPLETE = (
     "available_months",
     "goals",
 )
-_DEFAULTS = Profile(user_id=0, side="teacher")
+_DEFAULTS = Profile(user_id=0, side=Side.teacher)
 
 
 def missing_fields(profile: Profile) -> list[str]:
@@ -266,11 +265,3 @@ def coordinator_regions(session: Session, user: User) -> set[str] | None:
             select(col(CoordinatorRegion.region)).where(col(CoordinatorRegion.user_id) == user.id)
         )
     )
-
-
-def load_profiles(session: Session, user_ids: Iterable[int]) -> dict[int, Profile]:
-    ids = list(set(user_ids))
-    if not ids:
-        return {}
-    rows = session.scalars(select(Profile).where(col(Profile.user_id).in_(ids)))
-    return {p.user_id: p for p in rows}

@@ -36,7 +36,7 @@ from app import clock
 from app.config import Settings, get_settings
 from app.db import new_session
 from app.errors import PUSH_NOT_CONFIGURED, NotFound
-from app.models import OutboxPush, PushSubscription, User
+from app.models import OutboxPush, PushStatus, PushSubscription, User
 from app.services import claiming
 from app.services.outbox import DeliveryReport
 
@@ -304,7 +304,7 @@ def deliver_push_due(*, limit: int = BATCH, settings: Settings | None = None) ->
                 _retry(push_id, f"transport: {type(exc).__name__}", settings, report)
                 continue
             if status in (200, 201, 202):
-                _finish(push_id, "sent")
+                _finish(push_id, PushStatus.sent)
                 report.sent += 1
             elif status in (404, 410):
                 _drop_subscription(push_id)
@@ -312,7 +312,7 @@ def deliver_push_due(*, limit: int = BATCH, settings: Settings | None = None) ->
             elif status == 429 or status >= 500:
                 _retry(push_id, f"push service answered {status}", settings, report)
             else:
-                _finish(push_id, "failed", f"push service answered {status}")
+                _finish(push_id, PushStatus.failed, f"push service answered {status}")
                 report.failed += 1
                 log.error("push %s refused with %s", push_id, status)
     return report
@@ -344,7 +344,7 @@ def _prepare(push_id: int, settings: Settings, report: DeliveryReport) -> Outgoi
     if push.status != "sending":
         return None
     if deleted_at is not None or not endpoint_allowed(subscription.endpoint, settings):
-        _finish(push_id, "failed", "recipient erased or endpoint not allowed")
+        _finish(push_id, PushStatus.failed, "recipient erased or endpoint not allowed")
         report.skipped += 1
         return None
     return Outgoing(
@@ -379,7 +379,7 @@ def _send(http: httpx.Client, vapid: Vapid02, outgoing: Outgoing, settings: Sett
     return response.status_code
 
 
-def _finish(push_id: int, status: str, error: str | None = None) -> None:
+def _finish(push_id: int, status: PushStatus, error: str | None = None) -> None:
     now = clock.now()
     with new_session(write=True) as session:
         push = session.get(OutboxPush, push_id)
@@ -388,7 +388,7 @@ def _finish(push_id: int, status: str, error: str | None = None) -> None:
         push.status = status
         push.claimed_until = None
         push.attempts += 1
-        push.sent_at = now if status == "sent" else None
+        push.sent_at = now if status == PushStatus.sent else None
         push.last_error = error
         session.add(push)
         session.commit()
@@ -404,10 +404,10 @@ def _retry(push_id: int, error: str, settings: Settings, report: DeliveryReport)
         push.last_error = error[:500]
         push.claimed_until = None
         if push.attempts >= settings.push_max_attempts:
-            push.status = "failed"
+            push.status = PushStatus.failed
             report.failed += 1
         else:
-            push.status = "pending"
+            push.status = PushStatus.pending
             push.next_attempt_at = now + claiming.backoff(push.attempts, settings)
             report.retried += 1
         session.add(push)

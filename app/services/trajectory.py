@@ -15,7 +15,17 @@ from sqlmodel import Session, col
 from app import clock
 from app.errors import EVALUATION_FILED, FINAL_NOT_ACTIVE, MIDTERM_NOT_ONGOING, Conflict, Invalid
 from app.errors import TRAJECTORY_CLOSED as NOT_ONGOING
-from app.models import ONGOING, Evaluation, Match, MatchStatus, Meeting, Plan, Profile, User
+from app.models import (
+    ONGOING,
+    Evaluation,
+    EvaluationKind,
+    Match,
+    MatchStatus,
+    Meeting,
+    Plan,
+    Profile,
+    User,
+)
 from app.schemas.trajectory import FinalIn, MeetingIn, MidtermIn, PlanIn
 from app.services import matches as match_service
 
@@ -267,7 +277,7 @@ def file_evaluation(
     evaluation = Evaluation(
         match_id=match.id,
         author_id=by.id,
-        kind=body.kind,
+        kind=EvaluationKind(body.kind),
         answers=body.model_dump(mode="json", exclude={"kind"}),
     )
     session.add(evaluation)

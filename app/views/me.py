@@ -9,7 +9,7 @@ from app.services.my_lists import SwipeRow
 def my_swipe_out(row: SwipeRow) -> MySwipeOut:
     return MySwipeOut(
         target_id=row.swipe.target_id,
-        decision="like" if row.swipe.decision == "like" else "pass",
+        decision=row.swipe.decision,
         created_at=clock.as_utc(row.swipe.created_at),
         undoable=row.undoable,
     )

@@ -1,10 +1,9 @@
 """A match's trajectory as a partner or a coordinator sees it: plan, meetings, evaluations."""
 
 from collections.abc import Sequence
-from typing import Literal
 
 from app import clock
-from app.models import Evaluation, Match, Meeting, Plan, User
+from app.models import Evaluation, EvaluationKind, Match, Meeting, Plan, User
 from app.schemas.trajectory import (
     EvaluationOut,
     FinalAnswers,
@@ -63,7 +62,7 @@ def evaluation_out(
     match: Match,
     viewer: User,
     author_id: int,
-    kind: Literal["midterm", "final"],
+    kind: EvaluationKind,
     evaluation: Evaluation | None,
     *,
     show_answers: bool,
@@ -88,7 +87,7 @@ def evaluations_view(
     authors = [match.teacher_id, match.professional_id]
     if is_partner and viewer.id == match.professional_id:
         authors.reverse()
-    kinds: tuple[Literal["midterm", "final"], ...] = ("midterm", "final")
+    kinds = tuple(EvaluationKind)
     return [
         evaluation_out(
             match,
