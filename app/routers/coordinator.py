@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
 from app import clock
-from app.db import SessionDep, end_transaction
+from app.db import ReadSession, WriteSession, end_transaction
 from app.errors import (
     EMAIL_TAKEN,
     ONGOING_MATCH_LIMIT,
@@ -162,7 +162,7 @@ def _match_row(
 )
 def list_participants(
     staff: Coordinator,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     region: RegionQuery = None,
     side: Annotated[Literal["teacher", "professional"] | None, Query()] = None,
@@ -195,7 +195,7 @@ def list_participants(
     responses=problem_responses(401, 403, 404),
 )
 def remove_participant_photo(
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], staff: Coordinator, session: SessionDep
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], staff: Coordinator, session: WriteSession
 ) -> Response:
     scope = service.scope_of(session, staff)
     service.participant_in_scope(session, scope, user_id)
@@ -213,7 +213,7 @@ def remove_participant_photo(
 )
 def list_matches(
     staff: Coordinator,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     region: RegionQuery = None,
     status_: Annotated[MatchStatusLiteral | None, Query(alias="status")] = None,
@@ -245,7 +245,7 @@ def list_matches(
     description="One match of my regions." + SCOPE_NOTE,
     responses=problem_responses(401, 403, 404),
 )
-def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
+def read_match(match_id: int, staff: Coordinator, session: ReadSession) -> CoordinatorMatch:
     scope = service.scope_of(session, staff)
     match = service.match_in_scope(session, scope, match_id)
     return _match_row(service.load_match_page(session, [match]), match, staff, scope)
@@ -271,7 +271,7 @@ def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> Coordi
         422,
     ),
 )
-def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
+def create_match(body: BlindMatchIn, staff: Coordinator, session: WriteSession) -> CoordinatorMatch:
     scope = service.scope_of(session, staff)
     match = service.blind_match(
         session=session,
@@ -292,7 +292,7 @@ def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) ->
     "travel limits. Applies nothing: make a pair with POST /coordinator/matches." + SCOPE_NOTE,
     responses=problem_responses(401, 403, 404, 422),
 )
-def suggest(body: SuggestionsIn, staff: Coordinator, session: SessionDep) -> SuggestionsOut:
+def suggest(body: SuggestionsIn, staff: Coordinator, session: ReadSession) -> SuggestionsOut:
     pairs, lone_teachers, lone_pros = service.suggestions(
         session=session, scope=service.scope_of(session, staff), region=body.region
     )
@@ -335,7 +335,7 @@ def suggest(body: SuggestionsIn, staff: Coordinator, session: SessionDep) -> Sug
 )
 def read_stats(
     staff: Coordinator,
-    session: SessionDep,
+    session: ReadSession,
     region: RegionQuery = None,
     period_from: Annotated[UtcDateTime | None, Query(alias="from")] = None,
     period_to: Annotated[UtcDateTime | None, Query(alias="to")] = None,
@@ -416,7 +416,7 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
     responses=problem_responses(401, 403, 404, 422, extra=CSV_RESPONSE),
 )
 def export_participants(
-    staff: Coordinator, session: SessionDep, region: RegionQuery = None
+    staff: Coordinator, session: ReadSession, region: RegionQuery = None
 ) -> Response:
     scope = service.scope_of(session, staff)
     header = [
@@ -463,7 +463,9 @@ def export_participants(
     description="All matches of my regions (or one region) as CSV, with exit reasons." + SCOPE_NOTE,
     responses=problem_responses(401, 403, 404, 422, extra=CSV_RESPONSE),
 )
-def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery = None) -> Response:
+def export_matches(
+    staff: Coordinator, session: ReadSession, region: RegionQuery = None
+) -> Response:
     scope = service.scope_of(session, staff)
     header = [
         "id",
@@ -518,7 +520,7 @@ def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery 
     "register themselves; staff accounts are never self-registered.",
     responses=problem_responses(401, 403, EMAIL_TAKEN, 422),
 )
-async def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> UserPublic:
+async def create_staff(body: StaffIn, admin: Admin, session: WriteSession) -> UserPublic:
     unknown = sorted(set(body.regions) - get_vocabulary().region_codes)
     if unknown:
         raise Invalid(f"unknown region(s): {', '.join(unknown)}", loc=["body", "regions"])

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app import clock, i18n
-from app.db import SessionDep
+from app.db import ReadSession, WriteSession
 from app.pagination import MAX_ID, PageDep, id_in_range, page_of
 from app.schemas.common import problem_responses
 from app.schemas.notifications import NotificationPage, notification_out
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 def list_notifications(
     request: Request,
     user: CurrentUser,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     unread: Annotated[bool | None, Query(description="Only unread (true) or read (false)")] = None,
 ) -> NotificationPage:
@@ -63,7 +63,7 @@ def list_notifications(
     summary="Melding gelezen",
     responses=problem_responses(401, 404),
 )
-def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> Response:
+def mark_read(notification_id: int, user: CurrentUser, session: WriteSession) -> Response:
     assert user.id is not None
     service.mark_read(
         session=session, user_id=user.id, notification_id=id_in_range(notification_id)
@@ -82,7 +82,7 @@ def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> R
 )
 def mark_all_read(
     user: CurrentUser,
-    session: SessionDep,
+    session: WriteSession,
     up_to_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     assert user.id is not None

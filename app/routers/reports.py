@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, status
 from sqlmodel import Session
 
 from app import clock
-from app.db import SessionDep
+from app.db import ReadSession, WriteSession
 from app.models import Profile, Report, User
 from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
@@ -48,7 +48,7 @@ SCOPE_NOTE += "outside them answers 404; participants get 403."
     "same call. At most `REPORTS_PER_DAY` reports a day (429).",
     responses=problem_responses(401, 403, 404, 422, 429),
 )
-def create_report(body: ReportIn, user: Participant, session: SessionDep) -> ReportOut:
+def create_report(body: ReportIn, user: Participant, session: WriteSession) -> ReportOut:
     filed = service.file_report(session=session, reporter=user, body=body)
     report = filed.report
     return ReportOut(
@@ -125,7 +125,7 @@ def _coordinator_view(
 )
 def list_reports(
     staff: Coordinator,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     status: Annotated[ReportStatusLiteral, Query()] = "open",
     region: Annotated[
@@ -157,7 +157,7 @@ def list_reports(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def resolve_report(
-    report_id: int, staff: Coordinator, session: SessionDep, body: ResolveIn | None = None
+    report_id: int, staff: Coordinator, session: WriteSession, body: ResolveIn | None = None
 ) -> CoordinatorReport:
     scope = scope_of(session, staff)
     report = service.report_in_scope(session, scope, report_id)
