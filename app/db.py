@@ -255,9 +255,15 @@ async def _read_session(session: RequestSession) -> Session:
 
 
 async def _write_session(session: RequestSession) -> AsyncIterator[Session]:
-    yield session
-    # Reached only when the route returned normally (an exception is re-raised at the yield,
-    # and the session's close rolls back); scope="function": before the response is sent.
+    # scope="function" (see WriteSession): this runs before the response is sent.
+    try:
+        yield session
+    except BaseException:
+        # A rejected request writes nothing; roll back now, so that SQLite's write lock and
+        # PostgreSQL's row locks are released before the error answer goes out.
+        if session.in_transaction():
+            await run_in_threadpool(close_session, session)
+        raise
     if session.in_transaction():
         await run_in_threadpool(session.commit)
 
