@@ -28,18 +28,33 @@ What the two kinds mean:
 * a **write session** begins its transactions with SQLite's write lock taken up front
   (`BEGIN IMMEDIATE`; on PostgreSQL services lock the rows they depend on, `lock_users`), and
   commits once, at the end of the route, when the route returned without an exception
-  (`write_session` is a yield dependency with `scope="function"`: its exit runs before the
+  (`_write_session` is a yield dependency with `scope="function"`: its exit runs before the
   response is sent, so a client never sees a success whose data was not committed). An
   exception anywhere rolls everything back: a rejected request writes nothing.
 
 Who commits: services `flush()` what they write and leave the commit to the write session
-(`notifications.mark_read`/`mark_all_read`, `profiles` put/patch, `mail_preferences`,
-`trajectory`, `sessions.end_session`, `events.issue_ticket`, `push` subscribe/unsubscribe,
-`reports.resolve`, ...). A few still commit themselves, because something must happen between
-the commit and the end of the request: a unique constraint turned into 409/200 at commit
-(swipes, blocks, messages, registration), events published or mail queued only after the
-data is committed, or a transaction ended before slow work outside the database (password
-hashing). Their docstrings say so; the write session's final commit is then a no-op.
+(`notifications.mark_read`/`mark_all_read`, `mail_preferences.update_settings`,
+`events.issue_ticket`, `push.subscribe`/`unsubscribe`, `reports.resolve`, `trajectory`
+plan/meeting/evaluation, `matches.confirm_match`/`exit_match`, `coordinator.blind_match`).
+Live events they emit wake streams only after that commit (`events._after_commit`). Services
+that still commit themselves, because something must happen at or after a commit *inside* the
+request (the write session's final commit is then a no-op):
+
+* a unique constraint answered at commit as 409 or as an idempotent 200: `swiping.swipe`,
+  `accounts.register`, `messages.send_message` (its `client_id`), `outbox.unsubscribe` (410);
+* a transaction ended before slow work or a write in a transaction of its own: password
+  hashing (`accounts` login, password change/reset, `account_tokens`, staff creation:
+  `end_transaction`/`begin_read`), rate-limit counters (`ratelimit.hit` after a rollback:
+  `messages.send_message`, `reports.file_report`, verification mails), photo decoding and
+  object storage (`photos`: objects are written before, and deleted after, the commit that
+  changes the reference);
+* process-local state updated only once the data is committed: `sessions.commit_revocation`
+  (logout, password change, account erasure);
+* not converted yet, for time rather than reason: `swiping.undo_swipe`/`block`/`unblock`
+  (`reports.file_report` relies on `block` committing), `profiles.put_profile`/
+  `patch_profile` (their `_reread` after the commit detects an erasure that raced them),
+  `accounts.erase_account`, `messages.mark_read`. They are correct as they are (they commit
+  at their end and do nothing after).
 
 `begin_write(session)`: a *read* route whose write is rare (the time-based reminders that
 `GET /notifications` and `GET /me/unread` store when one has come due, a few times per match)

@@ -173,6 +173,7 @@ def mark_read(match: OwnedMatch, user: CurrentUser, session: WriteSession, body:
 )
 def my_unread(user: CurrentUser, session: ReadSession) -> UnreadOut:
     assert user.id is not None
+    # Rarely writes (a reminder that came due): a read session with begin_write, see app/db.py.
     emit_due_notifications(session=session, user_id=user.id)
     counts = service.unread(session, user_id=user.id)
     return UnreadOut(

@@ -36,6 +36,8 @@ def list_notifications(
     assert user.id is not None
     user_id, after_id = user.id, page.after_id()  # a bad cursor is rejected before any write
     lang = i18n.for_user(user, request.headers.get("accept-language"))
+    # A read route whose write is rare: it stores a reminder only when one came due (then via
+    # begin_write, see app/db.py); a WriteSession would make every poll wait for SQLite's lock.
     emit_due_notifications(session=session, user_id=user_id)
     rows = service.list_notifications(
         session=session, user_id=user_id, after_id=after_id, limit=page.limit, unread=unread
