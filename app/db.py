@@ -1,12 +1,69 @@
-"""Engine, the session dependency and the transaction helpers.
+"""Engine, the request's session (read or write, declared by the route) and the transaction
+helpers.
 
-Who commits: the services. A request's session is opened by `get_session`; a service that
-changes data ends its unit of work with `session.commit()`. Anything raised before that is
-rolled back when the session closes, so a rejected request writes nothing.
+**Read or write: the route says which.** A route that touches the database asks for exactly
+one of two sessions, and its annotation is the whole story:
 
-Locking: on PostgreSQL a service that must not race locks the rows it depends on
-(`lock_users`); on SQLite every write request takes the database write lock up front
-(`BEGIN IMMEDIATE`), which serialises writers the same way.
+    def read_match(match: OwnedMatch, session: ReadSession) -> MatchOut: ...
+    def confirm(match: OwnedMatch, session: WriteSession) -> MatchOut: ...
+
+Nothing is guessed from the HTTP method: a POST that only reads (coordinator suggestions)
+asks for `ReadSession`, and a GET that always writes would ask for `WriteSession`. The
+dependencies a route shares with others (`security.get_current_user`, `owned_match`,
+`routers.trajectory.match_access`) take `RequestSession`: the same one session per request,
+whose kind the *route* decides. Since those dependencies query before the route's own session
+parameter is resolved, the kind must be known when the session is created: it is read off the
+route's dependency tree (`request.scope["route"].dependant`; once per route, then cached on the
+route object) -- `WriteSession` anywhere in the tree makes it a write session, otherwise it is
+a read session. A route that uses `RequestSession` without declaring either, or declares both,
+is refused when the app is built (`check_session_intents`, called by `create_app`), and
+`tests/test_transactions.py` walks every route.
+
+What the two kinds mean:
+
+* a **read session** begins plain transactions (on SQLite: `BEGIN`, so it never waits for,
+  nor blocks, a writer) and refuses to write: an ORM flush or an INSERT/UPDATE/DELETE through
+  it raises `ReadSessionWrite` -- unless the request calls `begin_write` first, which is how a
+  read whose write is rare announces it (see below);
+* a **write session** begins its transactions with SQLite's write lock taken up front
+  (`BEGIN IMMEDIATE`; on PostgreSQL services lock the rows they depend on, `lock_users`), and
+  commits once, at the end of the route, when the route returned without an exception
+  (`_write_session` is a yield dependency with `scope="function"`: its exit runs before the
+  response is sent, so a client never sees a success whose data was not committed). An
+  exception anywhere rolls everything back: a rejected request writes nothing.
+
+Who commits: services `flush()` what they write and leave the commit to the write session
+(`notifications.mark_read`/`mark_all_read`, `mail_preferences.update_settings`,
+`events.issue_ticket`, `push.subscribe`/`unsubscribe`, `reports.resolve`, `trajectory`
+plan/meeting/evaluation, `matches.confirm_match`/`exit_match`, `coordinator.blind_match`).
+Live events they emit wake streams only after that commit (`events._after_commit`). Services
+that still commit themselves, because something must happen at or after a commit *inside* the
+request (the write session's final commit is then a no-op):
+
+* a unique constraint answered at commit as 409 or as an idempotent 200: `swiping.swipe`,
+  `accounts.register`, `messages.send_message` (its `client_id`), `outbox.unsubscribe` (410);
+* a transaction ended before slow work or a write in a transaction of its own: password
+  hashing (`accounts` login, password change/reset, `account_tokens`, staff creation:
+  `end_transaction`/`begin_read`), rate-limit counters (`ratelimit.hit` after a rollback:
+  `messages.send_message`, `reports.file_report`, verification mails), photo decoding and
+  object storage (`photos`: objects are written before, and deleted after, the commit that
+  changes the reference);
+* process-local state updated only once the data is committed: `sessions.commit_revocation`
+  (logout, password change, account erasure);
+* not converted yet, for time rather than reason: `swiping.undo_swipe`/`block`/`unblock`
+  (`reports.file_report` relies on `block` committing), `profiles.put_profile`/
+  `patch_profile` (their `_reread` after the commit detects an erasure that raced them),
+  `accounts.erase_account`, `messages.mark_read`. They are correct as they are (they commit
+  at their end and do nothing after).
+
+`begin_write(session)`: a *read* route whose write is rare (the time-based reminders that
+`GET /notifications` and `GET /me/unread` store when one has come due, a few times per match)
+stays a read session -- on SQLite a write session serialises with every writer, and these are
+polled -- and calls `begin_write` just before it writes, which ends the read transaction and
+begins one that takes the write lock. It is the only sanctioned way for a read session to write.
+
+Sessions outside a request (`session_scope`, `new_session`: the hot paths' general route,
+background work, the CLI) say `write=True` themselves and commit themselves.
 """
 
 import logging
@@ -107,18 +164,93 @@ def new_session(*, write: bool = False) -> Session:
     return Session(engine)
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """Request-scoped session; writes (non-GET) lock SQLite up front.
+READ_ONLY = "jobtinder_read_only"  # session.info key: a request's read session
+
+
+class ReadSessionWrite(RuntimeError):
+    """A read session was asked to write: declare `WriteSession`, or call `begin_write`."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush(session: orm.Session, _context: Any, _instances: Any) -> None:
+    # Only called when the session has changes to flush: costs nothing on reads.
+    if session.info.get(READ_ONLY):
+        raise ReadSessionWrite("flush in a read session")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_dml(state: orm.ORMExecuteState) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and state.session.info.get(
+        READ_ONLY
+    ):
+        raise ReadSessionWrite("INSERT/UPDATE/DELETE in a read session")
+
+
+_INTENT_ATTR = "_jobtinder_session_intent"
+
+
+def route_session_intent(route: Any) -> str | None:
+    """ "write", "read", or None (the route uses no request session), from the route's
+    dependency tree; computed once per route and kept on the route object."""
+    intent: str | None = route.__dict__.get(_INTENT_ATTR, "?")
+    if intent == "?":
+        intent = _intent_of(route)
+        setattr(route, _INTENT_ATTR, intent)
+    return intent
+
+
+def _intent_of(route: Any) -> str | None:
+    calls: set[Any] = set()
+    todo = [route.dependant]
+    while todo:
+        dependant = todo.pop()
+        calls.add(dependant.call)
+        todo.extend(dependant.dependencies)
+    declared = {
+        intent
+        for intent, call in (("read", _read_session), ("write", _write_session))
+        if call in calls
+    }
+    name = getattr(route, "path", None) or getattr(route, "name", repr(route))
+    if len(declared) > 1:
+        raise RuntimeError(f"{name}: asks for both ReadSession and WriteSession")
+    if declared:
+        return declared.pop()
+    if _request_session in calls:
+        raise RuntimeError(
+            f"{name}: uses the request's session; declare ReadSession or WriteSession"
+        )
+    return None
+
+
+def check_session_intents(app: FastAPI) -> None:
+    """Refuse an app with a route whose session intent is ambiguous (see the module's text)."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            route_session_intent(route)
+
+
+async def _request_session(request: Request) -> AsyncIterator[Session]:
+    """The request's one session, of the kind its route declares.
 
     async so that it costs no threadpool hops: opening a session does no I/O, and neither
     does closing one whose work was committed (its connection is already back in the pool).
     Only a session still inside a transaction (a read, a rejected write) is closed in the
     threadpool, since that sends a ROLLBACK.
 
-    Closing may run after the answer has been sent; a connection the database dropped in the
+    Closing runs after the answer has been sent; a connection the database dropped in the
     meantime (a restart) must not turn into an error there, so that failure is only logged.
     """
-    session = new_session(write=request.method not in ("GET", "HEAD", "OPTIONS"))
+    route = request.scope.get("route")
+    if route is None:
+        raise RuntimeError("RequestSession outside a route")
+    write = route_session_intent(route) == "write"
+    session = new_session(write=write)
+    if not write:
+        session.info[READ_ONLY] = True
     try:
         yield session
     finally:
@@ -126,6 +258,36 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             await run_in_threadpool(close_session, session)
         else:
             close_session(session)
+
+
+RequestSession = Annotated[Session, Depends(_request_session)]
+"""The request's session for dependencies shared by read and write routes (the current user,
+an owned match): its kind is decided by the route's `ReadSession` or `WriteSession`."""
+
+
+async def _read_session(session: RequestSession) -> Session:
+    return session
+
+
+async def _write_session(session: RequestSession) -> AsyncIterator[Session]:
+    # scope="function" (see WriteSession): this runs before the response is sent.
+    try:
+        yield session
+    except BaseException:
+        # A rejected request writes nothing; roll back now, so that SQLite's write lock and
+        # PostgreSQL's row locks are released before the error answer goes out.
+        if session.in_transaction():
+            await run_in_threadpool(close_session, session)
+        raise
+    if session.in_transaction():
+        await run_in_threadpool(session.commit)
+
+
+ReadSession = Annotated[Session, Depends(_read_session)]
+"""A read session: plain transactions, refuses writes (see `begin_write` for a rare one)."""
+
+WriteSession = Annotated[Session, Depends(_write_session, scope="function")]
+"""A write session: SQLite's write lock up front; committed when the route returns."""
 
 
 @contextmanager
@@ -145,17 +307,18 @@ def close_session(session: Session) -> None:
         log.warning("closing a session failed: %s", type(exc.orig).__name__)
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
 def begin_write(session: Session) -> None:
     """End the session's (read) transaction and begin one that will write.
 
-    For a read request that turns out to have something to write: on SQLite the new
-    transaction takes the write lock up front, instead of upgrading a read snapshot that
-    another writer may already have made stale.
+    For a read route whose write is rare and conditional (the time-based reminders of
+    `GET /notifications` and `GET /me/unread`): declaring `WriteSession` there would make
+    every such poll wait for SQLite's write lock. On SQLite the new transaction takes the
+    write lock up front, instead of upgrading a read snapshot that another writer may already
+    have made stale. It also lifts a request's read session's refusal to write; the caller
+    commits what it wrote.
     """
     session.commit()
+    session.info.pop(READ_ONLY, None)
     if session.get_bind().dialect.name == "sqlite":
         session.connection(execution_options={SQLITE_IMMEDIATE: True})
 

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.config import get_settings
-from app.db import close_async_pool, open_async_pool
+from app.db import check_session_intents, close_async_pool, open_async_pool
 from app.errors import install_error_handlers
 from app.mail.worker import start_in_process, stop_in_process
 from app.middleware import BodySizeLimit, Compression, RejectNul, SecurityHeaders
@@ -163,6 +163,7 @@ def create_app() -> FastAPI:
     app.include_router(webapp.router)
     if settings.docs_enabled:
         install_docs(app)
+    check_session_intents(app)  # every route that uses the request's session says read or write
     return app
 
 

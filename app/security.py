@@ -27,7 +27,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from app import tokens
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import RequestSession
 from app.errors import (
     ADMINS_ONLY,
     COORDINATORS_ONLY,
@@ -225,7 +225,7 @@ def check_participant(
         raise Forbidden(EMAIL_NOT_VERIFIED)
 
 
-def get_current_user(session: SessionDep, bearer: Bearer) -> User:
+def get_current_user(session: RequestSession, bearer: Bearer) -> User:
     user = session.get(User, bearer.user_id)
     if user is None or user.is_deleted:
         raise Unauthorized()
@@ -267,7 +267,7 @@ Coordinator = Annotated[User, Depends(require_coordinator)]
 Admin = Annotated[User, Depends(require_admin)]
 
 
-def owned_match(match_id: int, user: CurrentUser, session: SessionDep) -> Match:
+def owned_match(match_id: int, user: CurrentUser, session: RequestSession) -> Match:
     """The match if I am one of its partners; 404 otherwise (never reveal that it exists)."""
     match = session.get(Match, id_in_range(match_id))
     if match is None or user.id is None or not match.involves(user.id):

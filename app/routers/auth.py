@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from sqlmodel import Session
 
 from app import ratelimit
-from app.db import SessionDep
+from app.db import WriteSession
 from app.errors import (
     ALREADY_VERIFIED,
     BAD_CREDENTIALS,
@@ -56,7 +56,7 @@ router = APIRouter(prefix="/auth", tags=["account"])
     "Staff accounts are never self-registered.",
     responses=problem_responses(EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY),
 )
-async def register(body: RegisterIn, session: SessionDep, request: Request) -> UserPublic:
+async def register(body: RegisterIn, session: WriteSession, request: Request) -> UserPublic:
     async with password_request_admission():
         await run_in_threadpool(
             ratelimit.hit, ratelimit.registration_limit(), client_address(request)
@@ -80,7 +80,7 @@ async def register(body: RegisterIn, session: SessionDep, request: Request) -> U
 )
 async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
+    session: WriteSession,
     request: Request,
     device_name: Annotated[str | None, Form(max_length=100)] = None,
 ) -> TokenOut:
@@ -129,7 +129,7 @@ def client_address(request: Request) -> str:
     "login, access tokens included.",
     responses=problem_responses(REFRESH_INVALID, 422),
 )
-def refresh(body: RefreshIn, session: SessionDep) -> TokenOut:
+def refresh(body: RefreshIn, session: WriteSession) -> TokenOut:
     return accounts.rotate_refresh_token(session=session, refresh_token=body.refresh_token)
 
 
@@ -143,7 +143,7 @@ def refresh(body: RefreshIn, session: SessionDep) -> TokenOut:
     "logins (devices) stay.",
     responses=problem_responses(401),
 )
-def logout(bearer: Bearer, session: SessionDep) -> Response:
+def logout(bearer: Bearer, session: WriteSession) -> Response:
     revoked = sessions.revoke(session, user_id=bearer.user_id, session_ids=[bearer.session_id])
     sessions.commit_revocation(session, revoked)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -166,7 +166,7 @@ RESET_ACCEPTED = (
     "client address (429).",
     responses=problem_responses(TOKEN_INVALID, EMAIL_TAKEN, 422, TOO_MANY_ATTEMPTS),
 )
-def verify_email(body: VerifyEmailIn, session: SessionDep, request: Request) -> VerifiedOut:
+def verify_email(body: VerifyEmailIn, session: WriteSession, request: Request) -> VerifiedOut:
     with _token_attempt(session, request):
         email = account_tokens.verify_email(session=session, token=body.token)
     return VerifiedOut(email=email)
@@ -199,7 +199,7 @@ def _token_attempt(session: Session, request: Request) -> Iterator[None]:
     "they expire). 409 when already verified; at most 5 per hour (429).",
     responses=problem_responses(401, ALREADY_VERIFIED, TOO_MANY_ATTEMPTS),
 )
-def resend_verification(user: CurrentUser, session: SessionDep) -> AcceptedOut:
+def resend_verification(user: CurrentUser, session: WriteSession) -> AcceptedOut:
     account_tokens.resend_verification(session=session, user=user)
     return AcceptedOut(detail="We sent a new verification mail.")
 
@@ -238,7 +238,7 @@ def password_reset(
     responses=problem_responses(TOKEN_INVALID, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY),
 )
 def confirm_password_reset(
-    body: PasswordResetConfirmIn, session: SessionDep, request: Request
+    body: PasswordResetConfirmIn, session: WriteSession, request: Request
 ) -> Response:
     with _token_attempt(session, request):
         account_tokens.confirm_password_reset(

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from app.db import SessionDep, end_transaction
+from app.db import ReadSession, WriteSession, end_transaction
 from app.errors import (
     EMAIL_TAKEN,
     ONGOING_MATCH_LIMIT,
@@ -67,7 +67,7 @@ SCOPE_NOTE = " Only your regions: anything outside them answers 404; participant
 )
 def list_participants(
     staff: Coordinator,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     region: RegionQuery = None,
     side: Annotated[SideValue | None, Query()] = None,
@@ -100,7 +100,7 @@ def list_participants(
     responses=problem_responses(401, 403, 404),
 )
 def remove_participant_photo(
-    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], staff: Coordinator, session: SessionDep
+    user_id: Annotated[int, Path(ge=1, le=MAX_ID)], staff: Coordinator, session: WriteSession
 ) -> Response:
     scope = service.scope_of(session, staff)
     service.participant_in_scope(session, scope, user_id)
@@ -118,7 +118,7 @@ def remove_participant_photo(
 )
 def list_matches(
     staff: Coordinator,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     region: RegionQuery = None,
     status_: Annotated[MatchStatusValue | None, Query(alias="status")] = None,
@@ -150,7 +150,7 @@ def list_matches(
     description="One match of my regions." + SCOPE_NOTE,
     responses=problem_responses(401, 403, 404),
 )
-def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
+def read_match(match_id: int, staff: Coordinator, session: ReadSession) -> CoordinatorMatch:
     scope = service.scope_of(session, staff)
     match = service.match_in_scope(session, scope, match_id)
     return match_row(service.load_match_page(session, [match]), match, staff, scope)
@@ -176,7 +176,7 @@ def read_match(match_id: int, staff: Coordinator, session: SessionDep) -> Coordi
         422,
     ),
 )
-def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) -> CoordinatorMatch:
+def create_match(body: BlindMatchIn, staff: Coordinator, session: WriteSession) -> CoordinatorMatch:
     scope = service.scope_of(session, staff)
     match = service.blind_match(
         session=session,
@@ -197,7 +197,7 @@ def create_match(body: BlindMatchIn, staff: Coordinator, session: SessionDep) ->
     "travel limits. Applies nothing: make a pair with POST /coordinator/matches." + SCOPE_NOTE,
     responses=problem_responses(401, 403, 404, 422),
 )
-def suggest(body: SuggestionsIn, staff: Coordinator, session: SessionDep) -> SuggestionsOut:
+def suggest(body: SuggestionsIn, staff: Coordinator, session: ReadSession) -> SuggestionsOut:
     scope = service.scope_of(session, staff)
     pairs, lone_teachers, lone_pros = service.suggestions(
         session=session, scope=scope, region=body.region
@@ -215,7 +215,7 @@ def suggest(body: SuggestionsIn, staff: Coordinator, session: SessionDep) -> Sug
 )
 def read_stats(
     staff: Coordinator,
-    session: SessionDep,
+    session: ReadSession,
     region: RegionQuery = None,
     period_from: Annotated[UtcDateTime | None, Query(alias="from")] = None,
     period_to: Annotated[UtcDateTime | None, Query(alias="to")] = None,
@@ -241,7 +241,7 @@ def read_stats(
     responses=problem_responses(401, 403, 404, 422, extra=CSV_RESPONSE),
 )
 def export_participants(
-    staff: Coordinator, session: SessionDep, region: RegionQuery = None
+    staff: Coordinator, session: ReadSession, region: RegionQuery = None
 ) -> Response:
     scope = service.scope_of(session, staff)
     batches = service.participant_batches(session=session, scope=scope, region=region)
@@ -256,7 +256,9 @@ def export_participants(
     description="All matches of my regions (or one region) as CSV, with exit reasons." + SCOPE_NOTE,
     responses=problem_responses(401, 403, 404, 422, extra=CSV_RESPONSE),
 )
-def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery = None) -> Response:
+def export_matches(
+    staff: Coordinator, session: ReadSession, region: RegionQuery = None
+) -> Response:
     scope = service.scope_of(session, staff)
     batches = service.match_batches(session=session, scope=scope, region=region)
     lines = (
@@ -275,7 +277,7 @@ def export_matches(staff: Coordinator, session: SessionDep, region: RegionQuery 
     "register themselves; staff accounts are never self-registered.",
     responses=problem_responses(401, 403, EMAIL_TAKEN, 422),
 )
-async def create_staff(body: StaffIn, admin: Admin, session: SessionDep) -> UserPublic:
+async def create_staff(body: StaffIn, admin: Admin, session: WriteSession) -> UserPublic:
     unknown = sorted(set(body.regions) - get_vocabulary().region_codes)
     if unknown:
         raise Invalid(f"unknown region(s): {', '.join(unknown)}", loc=["body", "regions"])

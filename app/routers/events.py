@@ -11,7 +11,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app import tokens
 from app.config import get_settings
-from app.db import POOL_STATE_KEY, SessionDep, session_scope
+from app.db import POOL_STATE_KEY, WriteSession, session_scope
 from app.errors import (
     EVENTS_UNAVAILABLE,
     LAST_EVENT_ID_INVALID,
@@ -43,7 +43,7 @@ BATCH = 100
     "and a long-lived token never goes into a URL. Ask for a new one at every (re)connect.",
     responses=problem_responses(401),
 )
-def create_ticket(user: CurrentUser, session: SessionDep) -> TicketOut:
+def create_ticket(user: CurrentUser, session: WriteSession) -> TicketOut:
     assert user.id is not None
     ticket, lifetime = service.issue_ticket(session, user_id=user.id)
     return TicketOut(ticket=ticket, expires_in=lifetime, url=f"/api/v1/events?ticket={ticket}")

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from app.db import SessionDep
+from app.db import ReadSession, WriteSession
 from app.errors import UNSUBSCRIBE_UNKNOWN, UNSUBSCRIBE_USED
 from app.schemas.common import problem_responses
 from app.services import outbox
@@ -68,7 +68,7 @@ def _page(language: str, title: str, body: str) -> HTMLResponse:
     "token, 410 once it has been used.",
     responses=problem_responses(UNSUBSCRIBE_UNKNOWN, UNSUBSCRIBE_USED, 422),
 )
-def unsubscribe_page(token: TokenQuery, session: SessionDep) -> HTMLResponse:
+def unsubscribe_page(token: TokenQuery, session: ReadSession) -> HTMLResponse:
     kind, language = outbox.find_unsubscribe(session, token=token)
     title, question, button = CONFIRM[language]
     what = html.escape(TYPE_NAMES[language].get(kind, kind))
@@ -93,7 +93,7 @@ def unsubscribe_page(token: TokenQuery, session: SessionDep) -> HTMLResponse:
     "404 for an unknown token, 410 once it has been used.",
     responses=problem_responses(UNSUBSCRIBE_UNKNOWN, UNSUBSCRIBE_USED, 422),
 )
-def unsubscribe(token: TokenQuery, session: SessionDep) -> HTMLResponse:
+def unsubscribe(token: TokenQuery, session: WriteSession) -> HTMLResponse:
     kind, language = outbox.find_unsubscribe(session, token=token)
     outbox.unsubscribe(session, token=token)
     what = html.escape(TYPE_NAMES[language].get(kind, kind))

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
 
-from app.db import SessionDep
+from app.db import ReadSession, WriteSession
 from app.errors import MATCH_NOT_IN_TRIAL, MATCH_NOT_ONGOING
 from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/matches", tags=["matches"])
 )
 def list_matches(
     user: Participant,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     status: Annotated[MatchStatusValue | None, Query()] = None,
 ) -> Page[MatchOut]:
@@ -45,7 +45,7 @@ def list_matches(
     summary="Eén match",
     responses=problem_responses(401, 404),
 )
-def read_match(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> MatchOut:
+def read_match(match: OwnedMatch, user: CurrentUser, session: ReadSession) -> MatchOut:
     assert user.id is not None
     return match_view(session, match, user.id)
 
@@ -58,7 +58,7 @@ def read_match(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> Mat
     "match becomes `active`. Confirming twice changes nothing; 409 outside the trial.",
     responses=problem_responses(401, 404, MATCH_NOT_IN_TRIAL),
 )
-def confirm(match: OwnedMatch, user: CurrentUser, session: SessionDep) -> MatchOut:
+def confirm(match: OwnedMatch, user: CurrentUser, session: WriteSession) -> MatchOut:
     assert user.id is not None
     match = match_service.confirm_match(session=session, match=match, by=user)
     return match_view(session, match, user.id)
@@ -79,7 +79,7 @@ _NO_REASON = ExitIn()
 def exit_match(
     match: OwnedMatch,
     user: CurrentUser,
-    session: SessionDep,
+    session: WriteSession,
     body: Annotated[
         ExitIn, Body(description="Optional: the call without a body exits too.")
     ] = _NO_REASON,

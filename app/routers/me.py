@@ -7,7 +7,7 @@ from fastapi import APIRouter, File, Query, Request, Response, UploadFile, statu
 from app import clock, i18n
 from app.caching import PRIVATE_REVALIDATE, cached_json, etag_responses
 from app.config import get_settings
-from app.db import SessionDep
+from app.db import ReadSession, WriteSession
 from app.errors import (
     EMAIL_TAKEN,
     HASHING_BUSY,
@@ -65,7 +65,7 @@ router = APIRouter(prefix="/me")  # tags per route: one tag per operation
     "while nothing changed.",
     responses=problem_responses(401) | etag_responses("My account"),
 )
-def read_me(user: CurrentUser, session: SessionDep, request: Request) -> Response:
+def read_me(user: CurrentUser, session: ReadSession, request: Request) -> Response:
     profile = session.get(Profile, user.id)
     regions = profile_service.coordinator_regions(session, user)
     me = MeOut(
@@ -90,7 +90,7 @@ def read_me(user: CurrentUser, session: SessionDep, request: Request) -> Respons
     "Codes come from GET /api/v1/vocabulary.",
     responses=problem_responses(401, 403, 422),
 )
-def put_profile(body: ProfilePut, user: Participant, session: SessionDep) -> ProfileOwn:
+def put_profile(body: ProfilePut, user: Participant, session: WriteSession) -> ProfileOwn:
     profile = profile_service.put_profile(session=session, user=user, body=body)
     return profile_service.own_profile(profile, user)
 
@@ -103,7 +103,7 @@ def put_profile(body: ProfilePut, user: Participant, session: SessionDep) -> Pro
     description='Change only the fields sent, e.g. `{"discoverable": false}` to pause.',
     responses=problem_responses(401, 403, 422),
 )
-def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) -> ProfileOwn:
+def patch_profile(body: ProfilePatch, user: Participant, session: WriteSession) -> ProfileOwn:
     profile = profile_service.patch_profile(session=session, user=user, body=body)
     return profile_service.own_profile(profile, user)
 
@@ -125,7 +125,7 @@ def patch_profile(body: ProfilePatch, user: Participant, session: SessionDep) ->
 def put_photo(
     file: Annotated[UploadFile, File(description="The photo (JPEG, PNG or WebP).")],
     user: Participant,
-    session: SessionDep,
+    session: WriteSession,
 ) -> ProfileOwn:
     limit = get_settings().photo_max_bytes
     data = file.file.read(limit + 1)
@@ -144,7 +144,7 @@ def put_photo(
     description="Remove my photo; its stored images are deleted. 204 also when there was none.",
     responses=problem_responses(401, 403),
 )
-def delete_photo(user: Participant, session: SessionDep) -> Response:
+def delete_photo(user: Participant, session: WriteSession) -> Response:
     assert user.id is not None
     photos.remove_photo(session=session, user_id=user.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -159,7 +159,7 @@ def delete_photo(user: Participant, session: SessionDep) -> Response:
     "on). `language` (nl, the default, or en) is the language of my mails.",
     responses=problem_responses(401),
 )
-def read_notification_settings(user: CurrentUser, session: SessionDep) -> NotificationSettingsOut:
+def read_notification_settings(user: CurrentUser, session: ReadSession) -> NotificationSettingsOut:
     return mail_preferences.read_settings(session=session, user=user)
 
 
@@ -173,7 +173,7 @@ def read_notification_settings(user: CurrentUser, session: SessionDep) -> Notifi
     responses=problem_responses(401, 422),
 )
 def put_notification_settings(
-    body: NotificationSettingsIn, user: CurrentUser, session: SessionDep
+    body: NotificationSettingsIn, user: CurrentUser, session: WriteSession
 ) -> NotificationSettingsOut:
     return mail_preferences.update_settings(session=session, user=user, body=body)
 
@@ -187,7 +187,7 @@ def put_notification_settings(
     "notifications. Nothing personal about anyone else.",
     responses=problem_responses(401),
 )
-def export_me(user: CurrentUser, session: SessionDep, request: Request) -> ExportOut:
+def export_me(user: CurrentUser, session: ReadSession, request: Request) -> ExportOut:
     data = accounts.export_data(session=session, user=user)
     lang = i18n.for_user(user, request.headers.get("accept-language"))
     data["notifications"] = [
@@ -206,7 +206,7 @@ def export_me(user: CurrentUser, session: SessionDep, request: Request) -> Expor
     "'former participant'. Login and existing tokens stop working.",
     responses=problem_responses(401),
 )
-def delete_me(user: CurrentUser, session: SessionDep) -> Response:
+def delete_me(user: CurrentUser, session: WriteSession) -> Response:
     accounts.erase_account(session=session, user=user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -222,7 +222,7 @@ def delete_me(user: CurrentUser, session: SessionDep) -> Response:
     responses=problem_responses(401, 422),
 )
 def list_sessions(
-    user: CurrentUser, bearer: Bearer, session: SessionDep, page: PageDep
+    user: CurrentUser, bearer: Bearer, session: ReadSession, page: PageDep
 ) -> SessionPage:
     assert user.id is not None
     rows, next_cursor = sessions.my_sessions(
@@ -254,7 +254,7 @@ def list_sessions(
     "within seconds on every server. 404 for a session that is not mine or already ended.",
     responses=problem_responses(401, 404),
 )
-def delete_session(session_id: str, user: CurrentUser, session: SessionDep) -> Response:
+def delete_session(session_id: str, user: CurrentUser, session: WriteSession) -> Response:
     assert user.id is not None
     if len(session_id) > 32:
         raise NotFound()
@@ -276,7 +276,7 @@ def delete_session(session_id: str, user: CurrentUser, session: SessionDep) -> R
     ),
 )
 def change_password(
-    body: ChangePasswordIn, user: CurrentUser, bearer: Bearer, session: SessionDep
+    body: ChangePasswordIn, user: CurrentUser, bearer: Bearer, session: WriteSession
 ) -> Response:
     credentials.change_password(
         session=session,
@@ -302,7 +302,7 @@ def change_password(
         401, EMAIL_TAKEN, SAME_EMAIL, WRONG_PASSWORD, 422, TOO_MANY_ATTEMPTS, HASHING_BUSY
     ),
 )
-def change_email(body: ChangeEmailIn, user: CurrentUser, session: SessionDep) -> AcceptedOut:
+def change_email(body: ChangeEmailIn, user: CurrentUser, session: WriteSession) -> AcceptedOut:
     account_tokens.request_email_change(
         session=session, user=user, new_email=str(body.new_email), password=body.password
     )
@@ -320,7 +320,7 @@ def change_email(body: ChangeEmailIn, user: CurrentUser, session: SessionDep) ->
 )
 def list_my_swipes(
     user: Participant,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     decision: Annotated[DecisionValue | None, Query()] = None,
 ) -> Page[MySwipeOut]:
@@ -350,7 +350,7 @@ def list_my_swipes(
     "/blocks/{user_id}.",
     responses=problem_responses(401, 403, 422),
 )
-def list_my_blocks(user: Participant, session: SessionDep, page: PageDep) -> Page[MyBlockOut]:
+def list_my_blocks(user: Participant, session: ReadSession, page: PageDep) -> Page[MyBlockOut]:
     assert user.id is not None
     rows = my_lists.my_blocks(
         session=session, user_id=user.id, after=page.after(BY_TIME), limit=page.limit

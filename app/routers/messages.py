@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.db import SessionDep
+from app.db import ReadSession, WriteSession
 from app.errors import Invalid
 from app.pagination import BY_ID
 from app.schemas.common import problem_responses
@@ -61,7 +61,7 @@ BOTH_DIRECTIONS = "Use either `before` or `after`, not both."
     ),
 )
 def create_message(
-    match: OwnedMatch, user: CurrentUser, session: SessionDep, body: MessageIn, response: Response
+    match: OwnedMatch, user: CurrentUser, session: WriteSession, body: MessageIn, response: Response
 ) -> MessageOut:
     assert user.id is not None
     viewer_id = user.id
@@ -86,7 +86,7 @@ def create_message(
 def list_messages(
     match: OwnedMatch,
     user: CurrentUser,
-    session: SessionDep,
+    session: ReadSession,
     limit: Annotated[int, Query(ge=1, le=100, description="Page size (1–100).")] = 20,
     before: CursorParam = None,
     after: CursorParam = None,
@@ -123,7 +123,7 @@ def list_messages(
     "read the conversation." + WHO,
     responses=problem_responses(401, 404, 422),
 )
-def mark_read(match: OwnedMatch, user: CurrentUser, session: SessionDep, body: ReadIn) -> ReadOut:
+def mark_read(match: OwnedMatch, user: CurrentUser, session: WriteSession, body: ReadIn) -> ReadOut:
     assert user.id is not None and match.id is not None
     viewer_id, match_id = user.id, match.id
     last = service.mark_read(session=session, match=match, reader=user, up_to_id=body.up_to_id)
@@ -145,8 +145,9 @@ def mark_read(match: OwnedMatch, user: CurrentUser, session: SessionDep, body: R
     "blocked me) counts nothing.",
     responses=problem_responses(401),
 )
-def my_unread(user: CurrentUser, session: SessionDep) -> UnreadOut:
+def my_unread(user: CurrentUser, session: ReadSession) -> UnreadOut:
     assert user.id is not None
+    # Rarely writes (a reminder that came due): a read session with begin_write, see app/db.py.
     emit_due_notifications(session=session, user_id=user.id)
     counts = service.unread(session, user_id=user.id)
     return UnreadOut(

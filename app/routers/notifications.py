@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app import clock, i18n
-from app.db import SessionDep
+from app.db import ReadSession, WriteSession
 from app.pagination import MAX_ID, PageDep, id_in_range, page_of
 from app.schemas.common import problem_responses
 from app.schemas.notifications import NotificationPage, notification_out
@@ -29,13 +29,15 @@ router = APIRouter(prefix="/notifications", tags=["notifications"])
 def list_notifications(
     request: Request,
     user: CurrentUser,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     unread: Annotated[bool | None, Query(description="Only unread (true) or read (false)")] = None,
 ) -> NotificationPage:
     assert user.id is not None
     user_id, after_id = user.id, page.after_id()  # a bad cursor is rejected before any write
     lang = i18n.for_user(user, request.headers.get("accept-language"))
+    # A read route whose write is rare: it stores a reminder only when one came due (then via
+    # begin_write, see app/db.py); a WriteSession would make every poll wait for SQLite's lock.
     emit_due_notifications(session=session, user_id=user_id)
     rows = service.list_notifications(
         session=session, user_id=user_id, after_id=after_id, limit=page.limit, unread=unread
@@ -63,7 +65,7 @@ def list_notifications(
     summary="Melding gelezen",
     responses=problem_responses(401, 404),
 )
-def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> Response:
+def mark_read(notification_id: int, user: CurrentUser, session: WriteSession) -> Response:
     assert user.id is not None
     service.mark_read(
         session=session, user_id=user.id, notification_id=id_in_range(notification_id)
@@ -82,7 +84,7 @@ def mark_read(notification_id: int, user: CurrentUser, session: SessionDep) -> R
 )
 def mark_all_read(
     user: CurrentUser,
-    session: SessionDep,
+    session: WriteSession,
     up_to_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     assert user.id is not None

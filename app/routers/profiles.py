@@ -8,7 +8,7 @@ from app.caching import (
     cached_json,
     etag_responses,
 )
-from app.db import SessionDep
+from app.db import ReadSession
 from app.errors import NotFound
 from app.models import Profile, Role, User
 from app.pagination import id_in_range
@@ -36,7 +36,7 @@ router = APIRouter()  # tags per route: one tag per operation
     responses=problem_responses(401, 404) | etag_responses("The card"),
 )
 def read_profile(
-    user_id: int, viewer: CurrentUser, session: SessionDep, request: Request
+    user_id: int, viewer: CurrentUser, session: ReadSession, request: Request
 ) -> Response:
     owner = session.get(User, id_in_range(user_id))
     if owner is None or owner.is_deleted or owner.role != Role.participant:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response, status
 
-from app.db import SessionDep
+from app.db import WriteSession
 from app.schemas.common import problem_responses
 from app.schemas.push import (
     PublicKeyOut,
@@ -40,7 +40,7 @@ def public_key() -> PublicKeyOut:
     responses=problem_responses(401, 422) | {200: {"description": "Already subscribed"}},
 )
 def create_push_subscription(
-    body: PushSubscriptionIn, user: CurrentUser, session: SessionDep, response: Response
+    body: PushSubscriptionIn, user: CurrentUser, session: WriteSession, response: Response
 ) -> PushSubscriptionOut:
     assert user.id is not None
     created = service.subscribe(
@@ -62,7 +62,7 @@ def create_push_subscription(
     summary="Web Push uitzetten voor deze browser",
     responses=problem_responses(401, 404, 422),
 )
-def unsubscribe(body: PushUnsubscribeIn, user: CurrentUser, session: SessionDep) -> Response:
+def unsubscribe(body: PushUnsubscribeIn, user: CurrentUser, session: WriteSession) -> Response:
     assert user.id is not None
     service.unsubscribe(session, user_id=user.id, endpoint=body.endpoint)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.db import SessionDep
+from app.db import ReadSession, WriteSession
 from app.models import ReportStatus
 from app.pagination import PageDep, page_of
 from app.schemas.common import Page, problem_responses
@@ -43,7 +43,7 @@ SCOPE_NOTE += "outside them answers 404; participants get 403."
     "same call. At most `REPORTS_PER_DAY` reports a day (429).",
     responses=problem_responses(401, 403, 404, 422, 429),
 )
-def create_report(body: ReportIn, user: Participant, session: SessionDep) -> ReportOut:
+def create_report(body: ReportIn, user: Participant, session: WriteSession) -> ReportOut:
     filed = service.file_report(session=session, reporter=user, body=body)
     return report_out(filed.report, blocked=filed.blocked)
 
@@ -60,7 +60,7 @@ def create_report(body: ReportIn, user: Participant, session: SessionDep) -> Rep
 )
 def list_reports(
     staff: Coordinator,
-    session: SessionDep,
+    session: ReadSession,
     page: PageDep,
     status: Annotated[ReportStatusValue, Query()] = ReportStatus.open,
     region: Annotated[
@@ -92,7 +92,7 @@ def list_reports(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def resolve_report(
-    report_id: int, staff: Coordinator, session: SessionDep, body: ResolveIn | None = None
+    report_id: int, staff: Coordinator, session: WriteSession, body: ResolveIn | None = None
 ) -> CoordinatorReport:
     scope = scope_of(session, staff)
     report = service.report_in_scope(session, scope, report_id)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 
 from app import clock
-from app.db import SessionDep, async_pool, session_scope
+from app.db import WriteSession, async_pool, session_scope
 from app.errors import (
     DAILY_LIKE_LIMIT,
     EMAIL_NOT_VERIFIED,
@@ -87,7 +87,7 @@ def _swipe(user_id: int, body: SwipeIn, response: Response) -> SwipeOut:
     description="Undo my swipe on this person; 409 if a match came from it.",
     responses=problem_responses(401, 403, 404, SWIPE_HAS_MATCH),
 )
-def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Response:
+def undo_swipe(target_id: int, user: Participant, session: WriteSession) -> Response:
     swiping.undo_swipe(session=session, user=user, target_id=id_in_range(target_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -104,7 +104,7 @@ def undo_swipe(target_id: int, user: Participant, session: SessionDep) -> Respon
     ),
 )
 def create_block(
-    body: BlockIn, user: Participant, session: SessionDep, response: Response
+    body: BlockIn, user: Participant, session: WriteSession, response: Response
 ) -> BlockOut:
     created = swiping.block(session=session, user=user, blocked_id=body.user_id)
     if not created:
@@ -124,6 +124,6 @@ def create_block(
     description="Lift my block on this person. A match that ended stays ended.",
     responses=problem_responses(401, 403, 404),
 )
-def delete_block(user_id: int, user: Participant, session: SessionDep) -> Response:
+def delete_block(user_id: int, user: Participant, session: WriteSession) -> Response:
     swiping.unblock(session=session, user=user, blocked_id=id_in_range(user_id))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, status
 from sqlmodel import Session
 
-from app.db import SessionDep
+from app.db import ReadSession, RequestSession, WriteSession
 from app.errors import (
     EVALUATION_FILED,
     FINAL_NOT_ACTIVE,
@@ -53,7 +53,7 @@ class Access:
     is_partner: bool  # False: a coordinator of the pair's region, read-only
 
 
-def match_access(match_id: int, user: CurrentUser, session: SessionDep) -> Access:
+def match_access(match_id: int, user: CurrentUser, session: RequestSession) -> Access:
     """The match for one of its partners, or read-only for a coordinator of its region."""
     match = session.get(Match, id_in_range(match_id))
     if match is None or user.id is None:
@@ -89,7 +89,7 @@ WriteAccess = Annotated[Access, Depends(partner_access)]
     "derived from the match and both profiles is returned (`stored: false`)." + WHO,
     responses=problem_responses(401, 404),
 )
-def read_plan(access: ReadAccess, session: SessionDep) -> PlanOut:
+def read_plan(access: ReadAccess, session: ReadSession) -> PlanOut:
     plan, stored = service.get_plan(session, access.match, unseen=_unseen(session, access))
     return plan_out(
         plan, stored=stored, match=access.match, viewer=access.viewer, is_partner=access.is_partner
@@ -117,7 +117,7 @@ def _unseen(session: Session, access: Access) -> frozenset[int]:
     "completed." + WHO,
     responses=problem_responses(401, 403, 404, TRAJECTORY_CLOSED, 422),
 )
-def put_plan(access: WriteAccess, session: SessionDep, body: PlanIn) -> PlanOut:
+def put_plan(access: WriteAccess, session: WriteSession, body: PlanIn) -> PlanOut:
     plan = service.put_plan(session=session, match=access.match, by=access.viewer, body=body)
     return plan_out(
         plan, stored=True, match=access.match, viewer=access.viewer, is_partner=access.is_partner
@@ -137,7 +137,7 @@ def put_plan(access: WriteAccess, session: SessionDep, body: PlanIn) -> PlanOut:
     "409 unless the match is in its trial or active." + WHO,
     responses=problem_responses(401, 403, 404, TRAJECTORY_CLOSED, 422),
 )
-def create_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) -> MeetingOut:
+def create_meeting(access: WriteAccess, session: WriteSession, body: MeetingIn) -> MeetingOut:
     meeting = service.log_meeting(session=session, match=access.match, by=access.viewer, body=body)
     return meeting_out(meeting, access.viewer)
 
@@ -149,7 +149,7 @@ def create_meeting(access: WriteAccess, session: SessionDep, body: MeetingIn) ->
     description="The pair's meetings, newest first." + WHO,
     responses=problem_responses(401, 404, 422),
 )
-def list_meetings(access: ReadAccess, session: SessionDep, page: PageDep) -> Page[MeetingOut]:
+def list_meetings(access: ReadAccess, session: ReadSession, page: PageDep) -> Page[MeetingOut]:
     rows = service.list_meetings(
         session=session,
         match=access.match,
@@ -178,7 +178,7 @@ def list_meetings(access: ReadAccess, session: SessionDep, page: PageDep) -> Pag
     "behind shows here early." + WHO,
     responses=problem_responses(401, 404),
 )
-def read_progress(access: ReadAccess, session: SessionDep) -> ProgressOut:
+def read_progress(access: ReadAccess, session: ReadSession) -> ProgressOut:
     current = service.progress(session, access.match)
     return ProgressOut.model_validate(current, from_attributes=True)
 
@@ -200,7 +200,7 @@ def read_progress(access: ReadAccess, session: SessionDep) -> ProgressOut:
     ),
 )
 def create_evaluation(
-    access: WriteAccess, session: SessionDep, body: Annotated[EvaluationIn, Body()]
+    access: WriteAccess, session: WriteSession, body: Annotated[EvaluationIn, Body()]
 ) -> EvaluationOut:
     evaluation = service.file_evaluation(
         session=session, match=access.match, by=access.viewer, body=body
@@ -224,7 +224,7 @@ def create_evaluation(
     "first (coordinators: teacher first); never more than one page." + WHO,
     responses=problem_responses(401, 404),
 )
-def list_evaluations(access: ReadAccess, session: SessionDep) -> Page[EvaluationOut]:
+def list_evaluations(access: ReadAccess, session: ReadSession) -> Page[EvaluationOut]:
     filed = service.evaluations_of(session, access.match)
     items = evaluations_view(access.match, access.viewer, is_partner=access.is_partner, filed=filed)
     return Page[EvaluationOut](items=items, next_cursor=None)

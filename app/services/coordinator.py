@@ -307,7 +307,7 @@ def blind_match(
         origin=MatchOrigin.coordinator,
         created_by=coordinator,
     )
-    session.commit()
+    session.flush()
     session.refresh(match)
     return match
 

@@ -208,7 +208,8 @@ def _hash(token: str) -> str:
 
 
 def issue_ticket(session: Session, *, user_id: int) -> tuple[str, int]:
-    """A single-use ticket for `GET /events?ticket=` (commits); the ticket and its lifetime."""
+    """A single-use ticket for `GET /events?ticket=` (the caller commits); the ticket and its
+    lifetime."""
     lifetime = get_settings().events_ticket_seconds
     token = secrets.token_urlsafe(32)
     session.add(
@@ -218,7 +219,6 @@ def issue_ticket(session: Session, *, user_id: int) -> tuple[str, int]:
             expires_at=clock.now() + timedelta(seconds=lifetime),
         )
     )
-    session.commit()
     return token, lifetime
 
 

@@ -86,12 +86,11 @@ def read_settings(*, session: Session, user: User) -> NotificationSettingsOut:
 def update_settings(
     *, session: Session, user: User, body: NotificationSettingsIn
 ) -> NotificationSettingsOut:
-    """Change what was sent, keep the rest (commits)."""
+    """Change what was sent, keep the rest (the caller commits)."""
     assert user.id is not None
     if body.language is not None and body.language != user.language:
         session.execute(update(User).where(col(User.id) == user.id).values(language=body.language))
         user.language = body.language
     if body.mail:
         set_mail_choices(session, user.id, {str(k): on for k, on in body.mail.items()})
-    session.commit()
     return read_settings(session=session, user=user)

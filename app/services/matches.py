@@ -178,7 +178,7 @@ def confirm_match(*, session: Session, match: Match, by: User) -> Match:
         notify(session=session, user_id=partner_id, type_="partner_confirmed", data=data)
     session.add(match)
     emit_match_updated(session, match)
-    session.commit()
+    session.flush()
     session.refresh(match)
     return match
 
@@ -226,7 +226,7 @@ def exit_match(
     """
     if not end_match(session=session, match=match, by=by, reason=reason, note=note):
         raise Conflict(MATCH_NOT_ONGOING)
-    session.commit()
+    session.flush()
     session.refresh(match)
     return match
 

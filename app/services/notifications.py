@@ -189,7 +189,6 @@ def mark_read(*, session: Session, user_id: int, notification_id: int) -> None:
     )
     if getattr(changed, "rowcount", 0):
         emit_unread(session, user_id=user_id)
-    session.commit()
 
 
 def mark_all_read(*, session: Session, user_id: int, up_to_id: int | None) -> int:
@@ -200,5 +199,4 @@ def mark_all_read(*, session: Session, user_id: int, up_to_id: int | None) -> in
     if up_to_id is not None:
         query = query.where(col(Notification.id) <= up_to_id)
     result = session.execute(query.values(read_at=clock.now()))
-    session.commit()
     return max(int(getattr(result, "rowcount", 0) or 0), 0)

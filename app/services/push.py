@@ -148,7 +148,7 @@ def subscribe(session: Session, *, user_id: int, endpoint: str, p256dh: str, aut
             )
         existing.user_id, existing.p256dh, existing.auth = user_id, p256dh, auth
         session.add(existing)
-    session.commit()
+    session.flush()
     return existing is None
 
 
@@ -160,9 +160,7 @@ def unsubscribe(session: Session, *, user_id: int, endpoint: str) -> None:
         )
     )
     if not getattr(removed, "rowcount", 0):
-        session.rollback()
         raise NotFound()
-    session.commit()
 
 
 def my_endpoints(session: Session, *, user_id: int) -> list[dict[str, Any]]:

@@ -146,7 +146,7 @@ def reported_message(session: Session, report: Report) -> Message | None:
 
 
 def resolve(*, session: Session, report: Report, by: User, note: str | None) -> Report:
-    """Close a report (committed); 409 if it already was."""
+    """Close a report (the caller commits); 409 if it already was."""
     if report.status == ReportStatus.resolved:
         raise Conflict(REPORT_RESOLVED)
     report.status = ReportStatus.resolved
@@ -154,7 +154,7 @@ def resolve(*, session: Session, report: Report, by: User, note: str | None) -> 
     report.resolved_by_id = by.id
     report.resolution_note = note
     session.add(report)
-    session.commit()
+    session.flush()
     session.refresh(report)
     return report
 

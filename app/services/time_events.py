@@ -77,6 +77,8 @@ def emit_due_notifications(*, session: Session, user_id: int) -> int:
     todo = pending(session, due_notifications(session, mine, now, only_user=user_id))
     if not todo:
         return 0
+    # Called from read routes (GET /notifications, GET /me/unread): the write is rare, so
+    # they stay read sessions and only this branch takes the write lock (app/db.py).
     begin_write(session)
     stored = notify_once(session, todo)
     session.commit()

@@ -132,7 +132,7 @@ def put_plan(*, session: Session, match: Match, by: User, body: PlanIn) -> Plan:
         m for m in range(3, 7) if _add_months(body.start_date, m) <= body.planned_end
     )
     session.add(match)
-    session.commit()
+    session.flush()
     session.refresh(plan)
     return plan
 
@@ -158,7 +158,7 @@ def log_meeting(*, session: Session, match: Match, by: User, body: MeetingIn) ->
         note=body.note,
     )
     session.add(meeting)
-    session.commit()
+    session.flush()
     session.refresh(meeting)
     return meeting
 
@@ -293,7 +293,7 @@ def file_evaluation(
         and _filed(session, match.id, {partner_id}, "final")
     ):
         match_service.complete_match(session=session, match=match)
-    session.commit()
+    session.flush()
     session.refresh(evaluation)
     return evaluation
 
