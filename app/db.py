@@ -106,7 +106,7 @@ def _make_engine(url: str) -> Engine:
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
     )
-    _ping_when_idle(engine)
+    ping_when_idle(engine)
     return engine
 
 
@@ -117,7 +117,7 @@ def _make_engine(url: str) -> Engine:
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
-def _ping_when_idle(engine: Engine) -> None:
+def ping_when_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
         record.info["idle_since"] = time.monotonic()

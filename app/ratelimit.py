@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql
 from sqlmodel import col, create_engine
 
 from app.config import get_settings
-from app.db import conflict_insert, get_engine, new_session
+from app.db import conflict_insert, get_engine, new_session, ping_when_idle
 from app.errors import TOO_MANY_ATTEMPTS, ErrorCode, TooManyRequests
 from app.models import RateLimitCounter
 
@@ -104,15 +104,16 @@ def _counter_engine(main: Engine) -> Engine | None:
     (callers end their own transaction first)."""
     if main.dialect.name != "postgresql":
         return None
-    return create_engine(
+    counters = create_engine(
         main.url,
         pool_size=COUNTER_POOL_SIZE,
         max_overflow=COUNTER_POOL_SIZE,
         pool_timeout=10,
-        pool_pre_ping=True,
         isolation_level="AUTOCOMMIT",
         connect_args={"connect_timeout": 5},
     )
+    ping_when_idle(counters)  # as the main pool: a busy connection is not pinged
+    return counters
 
 
 def _take_db(key: str, window_start: int, max_hits: int) -> bool:

@@ -369,3 +369,54 @@ def test_swipes_arriving_together_are_stored_in_one_statement_each_as_alone(
     assert post_swipe(client, me, liked.id, "like").status_code == 200  # the retry
     assert post_swipe(client, me, admirer.id, "like").json()["match"] is not None
     assert post_swipe(client, me, blocker.id, "like").status_code == 404
+
+
+@postgresql
+def test_a_batch_never_waits_for_a_user_busy_elsewhere(client, db, make_participant):
+    """A user's row locked by another transaction (an erasure, a block, a match being made)
+    holds up only the swipes involving that user: the batch stores the others at once and
+    leaves that one to the general path, which waits for its own pair as usual."""
+    me, other = make_participant("teacher"), make_participant("teacher")
+    busy, free = make_participant("professional"), make_participant("professional")
+    batch = [(me.id, busy.id, "like"), (me.id, free.id, "like"), (other.id, free.id, "pass")]
+
+    async def run() -> list[bool]:
+        conninfo = libpq_url(get_settings().database_url)
+        assert conninfo is not None
+        holder = await AsyncConnection.connect(conninfo)
+        pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
+            conninfo, min_size=1, max_size=1, kwargs={"autocommit": True}, open=False
+        )
+        await pool.open()
+        try:
+            await holder.execute("SELECT 1 FROM users WHERE id = %s FOR NO KEY UPDATE", [busy.id])
+            batcher = swipe_batches.batcher(pool)
+            submitted = [batcher.submit(swipe_batches.PlainSwipe(*swipe)) for swipe in batch]
+            return list(await asyncio.wait_for(asyncio.gather(*submitted), timeout=5))
+        finally:
+            await holder.rollback()
+            await holder.close()
+            await pool.close()
+
+    assert asyncio.run(run()) == [False, True, True]
+    assert swipes(db) == {(me.id, free.id, "like"), (other.id, free.id, "pass")}
+    assert post_swipe(client, me, busy.id, "like").status_code == 201  # the general path
+
+
+def test_a_batcher_goes_with_its_pool():
+    """One batcher per application pool, and none left behind once the pool is gone."""
+    import gc
+
+    async def run() -> None:
+        pools = [
+            AsyncConnectionPool("dbname=unused", min_size=0, max_size=1, open=False)
+            for _ in range(3)
+        ]
+        assert swipe_batches.batcher(pools[0]) is swipe_batches.batcher(pools[0])
+        for pool in pools:
+            swipe_batches.batcher(pool)
+
+    before = len(swipe_batches._batchers)
+    asyncio.run(run())
+    gc.collect()
+    assert len(swipe_batches._batchers) == before

@@ -5,16 +5,19 @@ A plain swipe (`swiping.try_plain_swipe`: one that needs no decision beyond "all
 the database little work but a statement, a transaction and a commit of its own, and the API
 process a round trip; under load most of a swipe's CPU was that overhead. Here every swipe
 joins a queue of its process; a flush sends whatever is queued as one statement: `plain_swipe`
-for one, `plain_swipes` (app/services/sql/plain_swipes.sql) for several, which locks the
-batch's users in id order and runs `plain_swipe` per element. At most `IN_FLIGHT` flushes run at
-once per process, so nothing waits while the database is idle (a lone swipe is sent at once,
-as before), and the swipes that arrive while a flush is under way go together in the next.
+for one, `plain_swipes` (app/services/sql/plain_swipes.sql) for several, which locks those of
+the batch's users that no other transaction holds (without waiting for the others) and runs
+`plain_swipe` per element whose two users it holds. At most `IN_FLIGHT` flushes run at once per
+process, so nothing waits while the database is idle (a lone swipe is sent at once, as
+before), and the swipes that arrive while a flush is under way go together in the next.
 
 What a swipe is answered does not change: each element is decided by the same function, in
 arrival order, and sees the elements before it. Whatever is not stored (a refusal, a retry, a
-like that may start a match) is left to the general path, as before. When the batch's statement
-fails as a whole (a unique violation the locks should make impossible, a lost connection) its
-transaction wrote nothing, and every swipe in it goes to the general path.
+like that may start a match, a swipe whose users were busy in another transaction) is left to
+the general path, as before. When the batch's statement fails as a whole (a unique violation
+the locks should make impossible, a lost connection, a database without the function yet) its
+transaction wrote nothing, and every swipe in it goes to the general path, which decides what
+to answer (503 if the database really is gone).
 """
 
 import asyncio
@@ -60,9 +63,11 @@ class _Waiting:
 
 @dataclass(slots=True)
 class Batcher:
-    """The queue and the flushes of one process's pool (see the module's docstring)."""
+    """The queue and the flushes of one process's pool (see the module's docstring). It
+    holds its pool weakly: `_batchers` is keyed by the pool, and an application's pool (one
+    per lifespan) and batcher go together."""
 
-    pool: "AsyncConnectionPool[AsyncConnection]"
+    pool_ref: "weakref.ref[AsyncConnectionPool[AsyncConnection]]"
     queue: list[_Waiting] = field(default_factory=list)
     flushing: int = 0
     tasks: set["asyncio.Task[None]"] = field(default_factory=set)
@@ -76,8 +81,8 @@ class Batcher:
         waiting = _Waiting(swipe, loop.create_future())
         self.queue.append(waiting)
         if self.flushing < IN_FLIGHT:
-            self.flushing += 1
             task = loop.create_task(self._flush())
+            self.flushing += 1
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return await waiting.stored
@@ -89,10 +94,12 @@ class Batcher:
                 try:
                     results = await self._store([w.swipe for w in batch])
                     answers = list(zip(batch, results, strict=True))
-                except Exception as exc:  # not ours to answer: each request raises it
+                except BaseException as exc:  # cancelled, or a bug: no request waits forever
                     for waiting in batch:
                         if not waiting.stored.done():
                             waiting.stored.set_exception(exc)
+                    if not isinstance(exc, Exception):
+                        raise
                     continue
                 for waiting, stored in answers:
                     if not waiting.stored.done():  # its request may have been cancelled
@@ -119,15 +126,16 @@ class Batcher:
                 "target": [s.target_id for s in batch],
                 "decision": [s.decision for s in batch],
             }
-        try:
-            async with self.pool.connection() as conn:  # autocommit: one statement, one commit
-                row = await (
-                    await conn.execute(_ONE if len(batch) == 1 else _MANY, params)
-                ).fetchone()
-        except psycopg.IntegrityError:
+        pool = self.pool_ref()
+        if pool is None:  # the application's pool is gone (shut down): the general path
             return [False] * len(batch)
-        except psycopg.OperationalError as exc:  # includes the pool's timeout and deadlocks
-            log.warning("swipe fast path unavailable: %s", type(exc).__name__)
+        statement = _ONE if len(batch) == 1 else _MANY
+        try:
+            async with pool.connection() as conn:  # autocommit: one statement, one commit
+                row = await (await conn.execute(statement, params)).fetchone()
+        except psycopg.Error as exc:  # the pool's timeout included: the general path decides
+            if not isinstance(exc, psycopg.IntegrityError):  # a race the locks rule out
+                log.warning("swipe fast path unavailable: %s", type(exc).__name__)
             return [False] * len(batch)
         self.statements += 1
         self.swipes += len(batch)
@@ -144,5 +152,5 @@ def batcher(pool: "AsyncConnectionPool[AsyncConnection]") -> Batcher:
     """The process's batcher for this pool (one per application lifespan)."""
     found = _batchers.get(pool)
     if found is None:
-        found = _batchers[pool] = Batcher(pool)
+        found = _batchers[pool] = Batcher(weakref.ref(pool))
     return found

@@ -46,15 +46,27 @@ LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     stored boolean[] := '{}';
+    mine integer[] := '{}';
+    free record;
 BEGIN
-    -- Every user of the batch locked up front, in id order, as a single swipe, a match or a
-    -- block locks its two (`plain_swipe`, `app/db.py::lock_users`): no deadlock between
-    -- batches, single swipes and the general path. Each `plain_swipe` below locks its pair
-    -- again, which a transaction holding the locks already passes at once.
-    PERFORM 1 FROM users WHERE id = ANY (p_me || p_target) ORDER BY id FOR NO KEY UPDATE;
+    -- The batch's users that no other transaction holds, locked in id order without waiting
+    -- (SKIP LOCKED): a batch never waits for a lock, so it can neither deadlock with another
+    -- batch, a single swipe or the general path (which lock in id order and wait), nor hold up
+    -- the other swipes of the batch while one user's row is busy elsewhere. A swipe whose
+    -- users were not both free is not stored here: the general path takes it and waits for
+    -- its own pair as usual. Each `plain_swipe` below locks its pair again, which a
+    -- transaction holding the locks already passes at once.
+    FOR free IN SELECT id FROM users WHERE id = ANY (p_me || p_target)
+                ORDER BY id FOR NO KEY UPDATE SKIP LOCKED LOOP
+        mine := mine || free.id;
+    END LOOP;
     FOR i IN 1 .. coalesce(array_length(p_me, 1), 0) LOOP
-        stored := stored || plain_swipe(
-            p_me[i], p_target[i], p_decision[i], p_now, p_day_start, p_likes_per_day);
+        IF p_me[i] = ANY (mine) AND p_target[i] = ANY (mine) THEN
+            stored := stored || plain_swipe(
+                p_me[i], p_target[i], p_decision[i], p_now, p_day_start, p_likes_per_day);
+        ELSE
+            stored := stored || false;
+        END IF;
     END LOOP;
     RETURN stored;
 END
