@@ -15,8 +15,9 @@ so).
 """
 
 import asyncio
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,20 +48,27 @@ postgresql = pytest.mark.skipif(
 )
 
 
+@contextlib.asynccontextmanager
+async def hot_path_pool() -> AsyncIterator["AsyncConnectionPool[AsyncConnection]"]:
+    """A pool as the app's lifespan opens it (autocommit), of one connection."""
+    conninfo = libpq_url(get_settings().database_url)
+    assert conninfo is not None
+    pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
+        conninfo, min_size=1, max_size=1, kwargs={"autocommit": True}, open=False
+    )
+    await pool.open()
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
 def plain_swipe(user_id: int, target_id: int, decision: str) -> bool:
     async def run() -> bool:
-        conninfo = libpq_url(get_settings().database_url)
-        assert conninfo is not None
-        pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
-            conninfo, min_size=1, max_size=1, kwargs={"autocommit": True}, open=False
-        )
-        await pool.open()
-        try:
+        async with hot_path_pool() as pool:
             return await try_plain_swipe(
                 pool, user_id=user_id, target_id=target_id, decision=decision
             )
-        finally:
-            await pool.close()
 
     return asyncio.run(run())
 
@@ -342,20 +350,12 @@ def test_swipes_arriving_together_are_stored_in_one_statement_each_as_alone(
     ]
 
     async def run() -> tuple[list[bool], int, int]:
-        conninfo = libpq_url(get_settings().database_url)
-        assert conninfo is not None
-        pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
-            conninfo, min_size=1, max_size=1, kwargs={"autocommit": True}, open=False
-        )
-        await pool.open()
-        try:
+        async with hot_path_pool() as pool:
             batcher = swipe_batches.batcher(pool)
             stored = await asyncio.gather(
                 *(batcher.submit(swipe_batches.PlainSwipe(*swipe)) for swipe in batch)
             )
             return list(stored), batcher.statements, batcher.swipes
-        finally:
-            await pool.close()
 
     stored, statements, sent = asyncio.run(run())
     assert stored == [True, False, True, True, False, False]
@@ -384,19 +384,17 @@ def test_a_batch_never_waits_for_a_user_busy_elsewhere(client, db, make_particip
         conninfo = libpq_url(get_settings().database_url)
         assert conninfo is not None
         holder = await AsyncConnection.connect(conninfo)
-        pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
-            conninfo, min_size=1, max_size=1, kwargs={"autocommit": True}, open=False
-        )
-        await pool.open()
         try:
-            await holder.execute("SELECT 1 FROM users WHERE id = %s FOR NO KEY UPDATE", [busy.id])
-            batcher = swipe_batches.batcher(pool)
-            submitted = [batcher.submit(swipe_batches.PlainSwipe(*swipe)) for swipe in batch]
-            return list(await asyncio.wait_for(asyncio.gather(*submitted), timeout=5))
+            async with hot_path_pool() as pool:
+                await holder.execute(
+                    "SELECT 1 FROM users WHERE id = %s FOR NO KEY UPDATE", [busy.id]
+                )
+                batcher = swipe_batches.batcher(pool)
+                submitted = [batcher.submit(swipe_batches.PlainSwipe(*swipe)) for swipe in batch]
+                return list(await asyncio.wait_for(asyncio.gather(*submitted), timeout=5))
         finally:
             await holder.rollback()
             await holder.close()
-            await pool.close()
 
     assert asyncio.run(run()) == [False, True, True]
     assert swipes(db) == {(me.id, free.id, "like"), (other.id, free.id, "pass")}
