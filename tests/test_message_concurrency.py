@@ -63,13 +63,18 @@ def test_a_retried_send_racing_itself_on_several_processes_is_stored_once(
     assert _stored(match_id) == 1
 
 
-def test_simultaneous_sends_with_their_own_keys_are_all_stored(server: str) -> None:  # noqa: F811
-    teacher, pro, match_id = _pair(server, "msg-2")
+def _eight_sends_at_once(base: str, tag: str) -> tuple[list[httpx.Response], int]:
+    """Both partners of a new pair send four messages each, all at once, each its own key."""
+    teacher, pro, match_id = _pair(base, tag)
     calls = [
-        _send(server, who, match_id, f"bericht {n}", f"key-{n}")
+        _send(base, who, match_id, f"bericht {n}", f"{tag}-{n}")
         for n, who in enumerate([teacher, pro] * 4)
     ]
-    responses = _all_at_once(calls)
+    return _all_at_once(calls), match_id
+
+
+def test_simultaneous_sends_with_their_own_keys_are_all_stored(server: str) -> None:  # noqa: F811
+    responses, match_id = _eight_sends_at_once(server, "msg-2")
     assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
     assert len({r.json()["id"] for r in responses}) == 8
     assert _stored(match_id) == 8
@@ -92,11 +97,6 @@ def test_a_burst_of_sends_larger_than_the_pool_never_starves_it(tmp_path: Any) -
     and waiting for a second) starved a small pool into 503s after the pool's timeout.
     One worker with a pool of 1 (+1 overflow), eight sends at once: every one is stored."""
     with run_server(tmp_path / "server.log", workers=1, env={"DB_POOL_SIZE": "1"}) as base:
-        teacher, pro, match_id = _pair(base, "msg-pool")
-        calls = [
-            _send(base, who, match_id, f"bericht {n}", f"pool-{n}")
-            for n, who in enumerate([teacher, pro] * 4)
-        ]
-        responses = _all_at_once(calls)
+        responses, match_id = _eight_sends_at_once(base, "msg-pool")
     assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
     assert _stored(match_id) == 8
