@@ -15,9 +15,8 @@ so).
 """
 
 import asyncio
-import contextlib
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,10 +31,10 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.db import get_engine, libpq_url
 from app.models import DailyLikes, Match, Swipe
-from app.services import swipe_batches, swiping
+from app.services import batching, swipe_batches, swiping
 from app.services.swiping import SWIPE_RULES, try_plain_swipe
 from tests.conftest import API, Person
-from tests.utils import block, post_swipe
+from tests.utils import block, hot_path_pool, post_swipe
 
 PLAIN_SWIPE_SQL = Path(swiping.__file__).parent / "sql" / "plain_swipe.sql"
 ON_POSTGRESQL = get_engine().dialect.name == "postgresql"
@@ -46,21 +45,6 @@ postgresql = pytest.mark.skipif(
     reason="the one-round-trip path exists on PostgreSQL only (SQLite always takes the "
     "general path, which the rest of the suite covers)",
 )
-
-
-@contextlib.asynccontextmanager
-async def hot_path_pool() -> AsyncIterator["AsyncConnectionPool[AsyncConnection]"]:
-    """A pool as the app's lifespan opens it (autocommit), of one connection."""
-    conninfo = libpq_url(get_settings().database_url)
-    assert conninfo is not None
-    pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
-        conninfo, min_size=1, max_size=1, kwargs={"autocommit": True}, open=False
-    )
-    await pool.open()
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 def plain_swipe(user_id: int, target_id: int, decision: str) -> bool:
@@ -355,7 +339,7 @@ def test_swipes_arriving_together_are_stored_in_one_statement_each_as_alone(
             stored = await asyncio.gather(
                 *(batcher.submit(swipe_batches.PlainSwipe(*swipe)) for swipe in batch)
             )
-            return list(stored), batcher.statements, batcher.swipes
+            return list(stored), batcher.statements, batcher.items
 
     stored, statements, sent = asyncio.run(run())
     assert stored == [True, False, True, True, False, False]
@@ -414,7 +398,7 @@ def test_a_batcher_goes_with_its_pool():
         for pool in pools:
             swipe_batches.batcher(pool)
 
-    before = len(swipe_batches._batchers)
+    before = len(batching._batchers)
     asyncio.run(run())
     gc.collect()
-    assert len(swipe_batches._batchers) == before
+    assert len(batching._batchers) == before

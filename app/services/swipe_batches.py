@@ -7,9 +7,10 @@ process a round trip; under load most of a swipe's CPU was that overhead. Here e
 joins a queue of its process; a flush sends whatever is queued as one statement: `plain_swipe`
 for one, `plain_swipes` (app/services/sql/plain_swipes.sql) for several, which locks those of
 the batch's users that no other transaction holds (without waiting for the others) and runs
-`plain_swipe` per element whose two users it holds. At most `IN_FLIGHT` flushes run at once per
+`plain_swipe` per element whose two users it holds. At most two flushes run at once per
 process, so nothing waits while the database is idle (a lone swipe is sent at once, as
-before), and the swipes that arrive while a flush is under way go together in the next.
+before), and the swipes that arrive while a flush is under way go together in the next
+(`app/services/batching.py`).
 
 What a swipe is answered does not change: each element is decided by the same function, in
 arrival order, and sees the elements before it. Whatever is not stored (a refusal, a retry, a
@@ -20,11 +21,9 @@ transaction wrote nothing, and every swipe in it goes to the general path, which
 to answer (503 if the database really is gone).
 """
 
-import asyncio
 import logging
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import psycopg
 from psycopg import AsyncConnection
@@ -32,11 +31,9 @@ from psycopg_pool import AsyncConnectionPool
 
 from app import clock
 from app.config import get_settings
+from app.services import batching
 
 log = logging.getLogger("jobtinder")
-
-IN_FLIGHT = 2  # flushes under way at once, per process
-MAX_BATCH = 64  # swipes in one statement
 
 _ONE = (
     "SELECT plain_swipe(%(me)s::integer, %(target)s::integer, %(decision)s::text, "
@@ -55,102 +52,43 @@ class PlainSwipe:
     decision: str
 
 
-@dataclass(slots=True)
-class _Waiting:
-    swipe: PlainSwipe
-    stored: "asyncio.Future[bool]"
-
-
-@dataclass(slots=True)
-class Batcher:
-    """The queue and the flushes of one process's pool (see the module's docstring). It
-    holds its pool weakly: `_batchers` is keyed by the pool, and an application's pool (one
-    per lifespan) and batcher go together."""
-
-    pool_ref: "weakref.ref[AsyncConnectionPool[AsyncConnection]]"
-    queue: list[_Waiting] = field(default_factory=list)
-    flushing: int = 0
-    tasks: set["asyncio.Task[None]"] = field(default_factory=set)
-    # What the process did, for the benchmark and the tests: statements sent and swipes in them.
-    statements: int = 0
-    swipes: int = 0
-
-    async def submit(self, swipe: PlainSwipe) -> bool:
-        """True if the swipe was stored; False: nothing was written, the general path decides."""
-        loop = asyncio.get_running_loop()
-        waiting = _Waiting(swipe, loop.create_future())
-        self.queue.append(waiting)
-        if self.flushing < IN_FLIGHT:
-            task = loop.create_task(self._flush())
-            self.flushing += 1
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-        return await waiting.stored
-
-    async def _flush(self) -> None:
-        try:
-            while self.queue:
-                batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
-                try:
-                    results = await self._store([w.swipe for w in batch])
-                    answers = list(zip(batch, results, strict=True))
-                except BaseException as exc:  # cancelled, or a bug: no request waits forever
-                    for waiting in batch:
-                        if not waiting.stored.done():
-                            waiting.stored.set_exception(exc)
-                    if not isinstance(exc, Exception):
-                        raise
-                    continue
-                for waiting, stored in answers:
-                    if not waiting.stored.done():  # its request may have been cancelled
-                        waiting.stored.set_result(stored)
-        finally:
-            self.flushing -= 1
-
-    async def _store(self, batch: Sequence[PlainSwipe]) -> list[bool]:
-        now = clock.now()
-        params: dict[str, object] = {
-            "now": now,
-            "day_start": now.replace(hour=0, minute=0, second=0, microsecond=0),
-            "likes_per_day": get_settings().likes_per_day,
+async def _store(
+    pool: "AsyncConnectionPool[AsyncConnection] | None", batch: Sequence[PlainSwipe]
+) -> list[bool]:
+    """One statement for the batch; True for each swipe it stored."""
+    if pool is None:  # the application's pool is gone (shut down): the general path
+        return [False] * len(batch)
+    now = clock.now()
+    params: dict[str, object] = {
+        "now": now,
+        "day_start": now.replace(hour=0, minute=0, second=0, microsecond=0),
+        "likes_per_day": get_settings().likes_per_day,
+    }
+    if len(batch) == 1:
+        params |= {
+            "me": batch[0].user_id,
+            "target": batch[0].target_id,
+            "decision": batch[0].decision,
         }
-        if len(batch) == 1:
-            params |= {
-                "me": batch[0].user_id,
-                "target": batch[0].target_id,
-                "decision": batch[0].decision,
-            }
-        else:
-            params |= {
-                "me": [s.user_id for s in batch],
-                "target": [s.target_id for s in batch],
-                "decision": [s.decision for s in batch],
-            }
-        pool = self.pool_ref()
-        if pool is None:  # the application's pool is gone (shut down): the general path
-            return [False] * len(batch)
-        statement = _ONE if len(batch) == 1 else _MANY
-        try:
-            async with pool.connection() as conn:  # autocommit: one statement, one commit
-                row = await (await conn.execute(statement, params)).fetchone()
-        except psycopg.Error as exc:  # the pool's timeout included: the general path decides
-            if not isinstance(exc, psycopg.IntegrityError):  # a race the locks rule out
-                log.warning("swipe fast path unavailable: %s", type(exc).__name__)
-            return [False] * len(batch)
-        self.statements += 1
-        self.swipes += len(batch)
-        assert row is not None  # a SELECT of one function call: one row
-        return [bool(row[0])] if len(batch) == 1 else [bool(stored) for stored in row[0]]
+    else:
+        params |= {
+            "me": [s.user_id for s in batch],
+            "target": [s.target_id for s in batch],
+            "decision": [s.decision for s in batch],
+        }
+    statement = _ONE if len(batch) == 1 else _MANY
+    try:
+        async with pool.connection() as conn:  # autocommit: one statement, one commit
+            row = await (await conn.execute(statement, params)).fetchone()
+    except psycopg.Error as exc:  # the pool's timeout included: the general path decides
+        if not isinstance(exc, psycopg.IntegrityError):  # a race the locks rule out
+            log.warning("swipe fast path unavailable: %s", type(exc).__name__)
+        return [False] * len(batch)
+    assert row is not None  # a SELECT of one function call: one row
+    return [bool(row[0])] if len(batch) == 1 else [bool(stored) for stored in row[0]]
 
 
-_batchers: "weakref.WeakKeyDictionary[AsyncConnectionPool[AsyncConnection], Batcher]" = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def batcher(pool: "AsyncConnectionPool[AsyncConnection]") -> Batcher:
-    """The process's batcher for this pool (one per application lifespan)."""
-    found = _batchers.get(pool)
-    if found is None:
-        found = _batchers[pool] = Batcher(weakref.ref(pool))
-    return found
+def batcher(pool: "AsyncConnectionPool[AsyncConnection]") -> batching.Batcher[PlainSwipe, bool]:
+    """The process's swipe batcher for this pool; `submit` answers True if the swipe was
+    stored, False if nothing was written and the general path decides."""
+    return batching.batcher(pool, "plain_swipes", _store)

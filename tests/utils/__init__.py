@@ -2,13 +2,18 @@
 a test checks (a problem+json answer, rows in a table). One definition each, so that a change
 to the contract (say, a new field of every problem) is made once."""
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi.testclient import TestClient
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import event, func, select
 from sqlmodel import Session
 
-from app.db import get_engine
+from app.config import get_settings
+from app.db import get_engine, libpq_url
 from tests.conftest import API, Person, login
 
 PROBLEM = "application/problem+json"
@@ -92,3 +97,18 @@ class Statements:
 
     def __exit__(self, *_exc: object) -> None:
         event.remove(get_engine(), "before_cursor_execute", self._on_execute)
+
+
+@contextlib.asynccontextmanager
+async def hot_path_pool() -> AsyncIterator["AsyncConnectionPool[AsyncConnection]"]:
+    """A pool as the app's lifespan opens it (autocommit), of one connection."""
+    conninfo = libpq_url(get_settings().database_url)
+    assert conninfo is not None
+    pool: AsyncConnectionPool[AsyncConnection] = AsyncConnectionPool(
+        conninfo, min_size=1, max_size=1, kwargs={"autocommit": True}, open=False
+    )
+    await pool.open()
+    try:
+        yield pool
+    finally:
+        await pool.close()
