@@ -87,9 +87,18 @@ def month_span(months: list[int], lang: str = "nl") -> str:
     return ", ".join(names[m - 1] for m in months)
 
 
-def _subject_reason(me: Participant, other: Participant, surprise: bool, lang: str) -> str | None:
+# Each sentence depends on a few small values of the pair (subject codes, goal codes, months,
+# hours, a region and whole kilometres), not on who the two are; the same inputs recur across
+# every viewer's deck, so each sentence is made once per process and language.
+_SENTENCES = 65536
+
+
+@lru_cache(maxsize=_SENTENCES)
+def _subject_reason(
+    mine: tuple[str, ...], theirs: tuple[str, ...], surprise: bool, lang: str
+) -> str | None:
     labels, text = _labels(lang)["subjects"], _text(lang)
-    pairs = [(_relatedness(a, b), a, b) for a in me.subjects for b in other.subjects]
+    pairs = [(_relatedness(a, b), a, b) for a in mine for b in theirs]
     if not pairs:
         return None
     if surprise:
@@ -108,36 +117,46 @@ def whole_km(distance: float) -> int:
     return max(1, round(distance))
 
 
-def _region_reason(me: Participant, other: Participant, distance: float, lang: str) -> str:
-    km, text = whole_km(distance), _text(lang)
-    if me.region == other.region:
-        name = _labels(lang)["regions"].get(me.region, me.region)
+@lru_cache(maxsize=_SENTENCES)
+def _region_reason(shared_region: str | None, km: int, lang: str) -> str:
+    text = _text(lang)
+    if shared_region is not None:
+        name = _labels(lang)["regions"].get(shared_region, shared_region)
         name = name.removeprefix("Regio ").removesuffix(" region")
         return text["same_region"].format(region=name, km=km)
     return text["distance"].format(km=km)
 
 
-def _motivation_reason(me: Participant, other: Participant, lang: str) -> str | None:
+@lru_cache(maxsize=_SENTENCES)
+def _motivation_reason(
+    my_goals: tuple[str, ...],
+    their_goals: tuple[str, ...],
+    my_outcomes: tuple[str, ...],
+    their_outcomes: tuple[str, ...],
+    lang: str,
+) -> str | None:
     labels, text = _labels(lang), _text(lang)
-    shared = [g for g in me.goals if g in other.goals]
+    shared = [g for g in my_goals if g in their_goals]
     if shared:
         label = labels["goals"].get(shared[0], shared[0]).lower()
         more = text["one_more_goal"] if len(shared) == 2 else ""
         more = text["more_goals"].format(n=len(shared) - 1) if len(shared) > 2 else more
         return text["shared_goal"].format(goal=label, more=more)
-    outcomes = [o for o in me.outcomes if o in other.outcomes]
+    outcomes = [o for o in my_outcomes if o in their_outcomes]
     if outcomes:
         label = labels["outcomes"].get(outcomes[0], outcomes[0]).lower()
         return text["shared_outcome"].format(outcome=label)
     return None
 
 
-def _availability_reason(me: Participant, other: Participant, lang: str) -> str | None:
+@lru_cache(maxsize=_SENTENCES)
+def _availability_reason(
+    my_months: tuple[int, ...], their_months: tuple[int, ...], hours: float, lang: str
+) -> str | None:
     text = _text(lang)
-    shared = sorted(set(me.months) & set(other.months))
+    shared = sorted(set(my_months) & set(their_months))
     if not shared:
         return text["no_months"]
-    hours = min(me.hours_per_month, other.hours_per_month)
     sentence = text["months"].format(months=month_span(shared, lang))
     if hours < 3.5:
         sentence += text["few_hours"].format(hours=f"{hours:g}")
@@ -161,11 +180,17 @@ def pair_reasons(
     lang: str = "nl",
 ) -> list[str]:
     """1–4 reasons for a pair, given its breakdown and distance (`lang`: "nl" or "en")."""
+    surprise = me.match_mode == "surprise"
+    shared_region = me.region if me.region == other.region else None
+    hours = min(me.hours_per_month, other.hours_per_month)
     candidates: list[tuple[float, str | None]] = [
-        (breakdown[0], _subject_reason(me, other, me.match_mode == "surprise", lang)),
-        (breakdown[1], _motivation_reason(me, other, lang)),
-        (breakdown[2], _region_reason(me, other, distance, lang)),
-        (breakdown[3], _availability_reason(me, other, lang)),
+        (breakdown[0], _subject_reason(me.subjects, other.subjects, surprise, lang)),
+        (
+            breakdown[1],
+            _motivation_reason(me.goals, other.goals, me.outcomes, other.outcomes, lang),
+        ),
+        (breakdown[2], _region_reason(shared_region, whole_km(distance), lang)),
+        (breakdown[3], _availability_reason(me.months, other.months, hours, lang)),
     ]
     ordered = [text for _, text in sorted(candidates, key=lambda c: -c[0]) if text]
     return ordered[:4] or [_text(lang)["fallback"]]
