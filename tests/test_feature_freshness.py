@@ -19,6 +19,8 @@ from sqlmodel import Session
 from app import clock
 from app.db import get_engine
 from app.models import FeatureVersion, Profile, User
+from app.services import feed
+from app.services.feature_store import store
 from tests.conftest import API, COMPLETE_PROFILE, Person
 from tests.live import register_participant, run_server
 from tests.utils import feed_ids
@@ -118,6 +120,66 @@ def test_a_profile_deleted_by_statement_leaves_every_feed(client, make_participa
     assert sorted(feed_ids(client, teacher)) == sorted(p.id for p in pros[1:])
 
 
+def feed_cards(client: TestClient, who: Person) -> dict[int, dict[str, Any]]:
+    response = client.get(f"{API}/feed", headers=who.headers)
+    assert response.status_code == 200, response.text
+    return {item["profile"]["id"]: item["profile"] for item in response.json()["items"]}
+
+
+def test_a_card_changed_by_statement_reaches_the_feed(client, browsing):
+    """Once shown, a card is kept in this process's memory (`feature_store.Card`); a change
+    that no service made is on the next page all the same."""
+    teacher, pros = browsing
+    assert feed_cards(client, teacher)[pros[0].id]["headline"] != "Nieuwe kop"
+
+    change(
+        update(Profile)
+        .where(Profile.user_id == pros[0].id)
+        .values(headline="Nieuwe kop", bio="Nieuwe tekst")
+    )
+
+    card = feed_cards(client, teacher)[pros[0].id]
+    assert (card["headline"], card["bio"]) == ("Nieuwe kop", "Nieuwe tekst")
+
+
+def test_a_new_name_reaches_the_feed(client, browsing):
+    """The owner's name is on the card: renaming counts as a change of the profile, by
+    statement and through the unit of work."""
+    teacher, pros = browsing
+    feed_cards(client, teacher)
+
+    change(update(User).where(User.id == pros[0].id).values(name="Nieuwe Naam"))
+    with Session(get_engine()) as session:
+        user = session.get(User, pros[1].id)
+        assert user is not None
+        user.name = "Andere Naam"
+        session.add(user)
+        session.commit()
+
+    cards = feed_cards(client, teacher)
+    assert (cards[pros[0].id]["name"], cards[pros[1].id]["name"]) == (
+        "Nieuwe Naam",
+        "Andere Naam",
+    )
+
+
+def test_a_card_read_before_a_change_is_not_kept(client, browsing):
+    """A page read a card from the database; before it kept the card, another writer changed
+    the profile and a refresh brought the features up to date. The old card must not be kept
+    (`SideFeatures.remember`): the next page shows the change."""
+    teacher, pros = browsing
+    with Session(get_engine()) as session:
+        features = store.side(session, "professional")
+        generation = features.generation
+        rows = session.execute(feed._PAGE, {"ids": [pros[0].id]}).all()  # the card as it was
+
+    change(update(Profile).where(Profile.user_id == pros[0].id).values(headline="Daarna"))
+    assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Daarna"  # the refresh
+    feed._read_cards(features, generation, rows)  # the slow page comes back with its card
+
+    assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Daarna"
+
+
 def _deletions() -> dict[str, int]:
     with Session(get_engine()) as session:
         return {v.side: v.deletions for v in session.scalars(select(FeatureVersion))}
@@ -140,20 +202,21 @@ def test_every_process_sees_a_direct_update_at_once(server: str) -> None:
         teacher = register_participant(http, "teacher", "fresh-1")
         pros = [register_participant(http, "professional", f"fresh-{2 + n}") for n in range(3)]
 
-        def feed() -> set[int]:
+        def feed() -> dict[int, str]:
             response = http.get(f"{API}/feed", headers=teacher["headers"])
             assert response.status_code == 200, response.text
-            return {item["profile"]["id"] for item in response.json()["items"]}
+            return {i["profile"]["id"]: i["profile"]["headline"] for i in response.json()["items"]}
 
-        for _ in range(3 * WORKERS):  # warm every worker's features
-            assert feed() == {p["id"] for p in pros}
+        for _ in range(3 * WORKERS):  # warm every worker's features and cards
+            assert set(feed()) == {p["id"] for p in pros}
         stamp: datetime = clock.now()
         change(
             update(Profile).where(Profile.user_id == pros[0]["id"]).values(place=FAR_AWAY),
             update(Profile)
             .where(Profile.user_id == pros[1]["id"])
             .values(hours_per_month=None, complete=False),
+            update(Profile).where(Profile.user_id == pros[2]["id"]).values(headline="Vers"),
         )
         for _ in range(3 * WORKERS):  # whichever worker answers
-            assert feed() == {pros[2]["id"]}
+            assert feed() == {pros[2]["id"]: "Vers"}
         assert clock.as_utc(stored_profile(pros[0]["id"]).updated_at) >= stamp

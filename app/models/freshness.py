@@ -7,9 +7,11 @@ profiles) and each profile's `updated_at` (the rows to re-read). Both are set he
 events that every writer passes through, so no service has to remember them:
 
 - `before_flush`: a profile added, changed or deleted through the unit of work, and a user
-  whose address became verified or unverified (that decides whether their profile is ranked);
+  whose address became verified or unverified (that decides whether their profile is ranked)
+  or whose name changed (the feed's cards show it);
 - `do_orm_execute`: INSERT, UPDATE and DELETE statements on `profiles` (and UPDATEs of
-  `users.email_verified_at`) run through `session.execute`, ORM-enabled or plain Core.
+  `users.email_verified_at` or `users.name`) run through `session.execute`, ORM-enabled or
+  plain Core.
 
 Registered on the Session class when `app.models` is imported, so it covers every session
 (requests, CLI, tests). What it cannot see is SQL that bypasses the session: text through
@@ -63,8 +65,13 @@ def _bump_all(session: Session, changes: Changes) -> None:
         bump_version(session, side, deletion=changes[side])
 
 
-def _verification_changed(user: User) -> bool:
-    return bool(inspect(user).attrs.email_verified_at.history.has_changes())
+# A user's columns the feed's card or ranking shows: their profile counts as changed with them.
+_USER_COLUMNS_SHOWN = ("email_verified_at", "name")
+
+
+def _shown_columns_changed(user: User) -> bool:
+    attrs = inspect(user).attrs
+    return any(getattr(attrs, name).history.has_changes() for name in _USER_COLUMNS_SHOWN)
 
 
 @event.listens_for(Session, "before_flush")
@@ -75,7 +82,7 @@ def _stamp_flushed_profiles(session: Session, _context: UOWTransaction, _objects
     for obj in session.dirty:
         if isinstance(obj, Profile) and session.is_modified(obj):
             touched.append(obj)
-        elif isinstance(obj, User) and obj.id is not None and _verification_changed(obj):
+        elif isinstance(obj, User) and obj.id is not None and _shown_columns_changed(obj):
             with session.no_autoflush:
                 profile = session.get(Profile, obj.id)
             if profile is not None:
@@ -126,8 +133,9 @@ def _on_profiles(state: ORMExecuteState, statement: Insert | Update | Delete) ->
 
 
 def _on_users(state: ORMExecuteState, statement: Update) -> None:
-    """Verifying (or unverifying) addresses by statement: those users' profiles changed."""
-    if "email_verified_at" not in _set_columns(statement, state):
+    """Verifying (or unverifying) addresses, or renaming, by statement: those users'
+    profiles changed."""
+    if not set(_USER_COLUMNS_SHOWN) & set(_set_columns(statement, state)):
         return
     session = state.session
     users = select(_USERS.c.id)

@@ -16,11 +16,16 @@ ready and brings them up to date at the start of every feed request:
    stored price (new since the last tick) has price 0.
 
 So a profile changed through another process is seen on the next request: the cache holds
-nothing that the database does not say, only a faster shape of it. The feed also re-checks the
-few profiles on the page it returns.
+nothing that the database does not say, only a faster shape of it.
 
 Only verified participants are ranked: verifying an address touches the profile's
 `updated_at` and bumps the version like any profile change (the same session events).
+
+The store also keeps the cards of the profiles the feed has shown (`SideFeatures.cards`): a
+card is read from the database once, then served from memory until a refresh re-reads its
+profile (which drops it) or a deletion rebuilds the side. A card read while a refresh was
+under way is not kept (`SideFeatures.remember`), so a card older than the features it is
+served with is never kept.
 """
 
 import logging
@@ -98,6 +103,25 @@ def rankable(profile: Profile | Any) -> bool:
 
 Version = tuple[int, int, int]  # a side's feature_versions row: (version, deletions, prices)
 
+# Cards kept per side and process: the feed's pages come from the top of the ranking, so a few
+# thousand cards serve nearly every page. About 1 KB each; the oldest go first beyond this.
+MAX_CARDS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A candidate as the feed shows and explains them.
+
+    `json`: the public card as JSON, without `photo` (its URLs are signed with an expiry, so
+    they are made per page from `photo`, the profile's three photo columns), without `contact`
+    (never on a feed card) and without its closing brace: the page appends those. Bytes, not a
+    dict: a third of the memory, and nothing to serialise again per page.
+    """
+
+    json: bytes
+    photo: tuple[str | None, int | None, int | None]
+    participant: Participant
+
 
 @dataclass
 class SideFeatures:
@@ -113,6 +137,28 @@ class SideFeatures:
     version: Version = (0, 0, 0)  # (changes, deletions, prices) as last seen
     latest: datetime | None = None  # newest updated_at among the rows read
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # The cards of profiles shown lately, by user id (see the module's docstring); each
+    # refresh moves `generation` on before it reads.
+    cards: dict[int, Card] = field(default_factory=dict)
+    generation: int = 0
+
+    def remember(self, generation: int, cards: dict[int, Card]) -> None:
+        """Keep cards read from the database when the side was at `generation`.
+
+        Not when a refresh started since (the cards may predate a change it has seen) or is
+        under way (its lock is not waited for: the caller may be the event loop).
+        """
+        if not cards or not self.lock.acquire(blocking=False):
+            return
+        try:
+            if generation != self.generation:
+                return
+            kept = self.cards
+            for _ in range(len(kept) + len(cards) - MAX_CARDS):
+                del kept[next(iter(kept))]  # the oldest first
+            kept.update(cards)
+        finally:
+            self.lock.release()
 
 
 class FeatureStore:
@@ -206,6 +252,7 @@ class FeatureStore:
 
     @staticmethod
     def _refresh(session: Session, side: str, features: SideFeatures) -> None:
+        features.generation += 1  # under features.lock: no card read before this is kept
         query = (
             select(Profile, col(User.email_verified_at))
             .join(User, col(User.id) == col(Profile.user_id))
@@ -218,6 +265,7 @@ class FeatureStore:
             updated = clock.as_utc(profile.updated_at)
             if features.latest is None or updated > features.latest:
                 features.latest = updated
+            features.cards.pop(profile.user_id, None)
             row = features.row_of.get(profile.user_id)
             if not rankable(profile) or verified_at is None:
                 if row is not None:

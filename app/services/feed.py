@@ -1,15 +1,16 @@
 """The swipe deck: who I may see, ranked by the matching service, one page at a time."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from typing import Any, cast
 
+import orjson
 from fastapi.concurrency import run_in_threadpool
 from psycopg import AsyncConnection
 from psycopg.rows import namedtuple_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolClosed
 from sqlalchemy import (
     CompoundSelect,
     DateTime,
@@ -37,8 +38,10 @@ from app.matching.scoring import Ranked, rank_page
 from app.models import Block, FeatureVersion, Match, Profile, Swipe, User
 from app.pagination import MAX_SHOWN, decode_shown, encode_shown
 from app.security import check_participant
+from app.services import batching
 from app.services.feature_store import (
     FEATURE_COLUMNS,
+    Card,
     SideFeatures,
     Version,
     participant_from,
@@ -46,14 +49,14 @@ from app.services.feature_store import (
     store,
 )
 from app.services.matches import involving, ongoing_clause
-from app.services.profiles import CARD_COLUMNS
+from app.services.profiles import CARD_COLUMNS, card_fields_from_row
 
 SCORE_DECIMALS = 6
 
 
 @dataclass(frozen=True, slots=True)
 class FeedItem:
-    profile: Any  # a row of all profile columns plus the owner's name (see `_PAGE`)
+    card: Card
     score: float
     breakdown: dict[str, float]
     reasons: list[str]
@@ -67,7 +70,8 @@ class FeedPage:
 
 
 # The feed's statements are built once (building an expression costs more Python time than
-# SQLAlchemy's cached compilation of it); three round trips per page in all.
+# SQLAlchemy's cached compilation of it): the caller, who is excluded, and the page's cards
+# that this process does not hold yet (most pages need none: see `_cards`).
 _ME = bindparam("me", type_=Integer)
 _NOW = bindparam("now", type_=DateTime(timezone=True))
 _LIMIT = bindparam("limit", type_=Integer)
@@ -131,10 +135,10 @@ def _excluded() -> CompoundSelect[Any]:
 # 2. Everyone my feed never shows, in one statement.
 _EXCLUDED = _excluded()
 
-# 3. The page's profiles and owners, re-checked against the database. Plain columns, not ORM
+# 3. The page's profiles and owners this process holds no card of. Plain columns, not ORM
 # objects: instantiating SQLModel table objects was the largest single cost of a feed page.
-# Only what a card, the ranking features and the re-check need: no contact details or other
-# private fields are read for the feed at all (and fewer JSON columns to parse).
+# Only what a card, the ranking features and the check in `_read_cards` need: no contact
+# details or other private fields are read for the feed at all (fewer JSON columns to parse).
 _PAGE_COLUMNS = (
     *(
         getattr(Profile, name)
@@ -221,10 +225,44 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
     return _Ranked([int(features.pool.ids[row]) for row in ranking.rows], ranking)
 
 
-def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any], lang: str = "nl") -> FeedPage:
-    # The page is checked against the database: a profile paused or erased a moment ago by
-    # another process is left out even if the features have not caught up yet.
-    found = {row.user_id: row for row in rows}
+def _cards(features: SideFeatures, ids: list[int]) -> tuple[dict[int, Card], list[int], int]:
+    """The cards of these candidates this process holds, the ids of those it must read, and
+    the side's generation to hand `_read_cards` (taken before the read)."""
+    kept = features.cards
+    cards: dict[int, Card] = {}
+    missing: list[int] = []
+    for user_id in ids:
+        card = kept.get(user_id)
+        if card is None:
+            missing.append(user_id)
+        else:
+            cards[user_id] = card
+    return cards, missing, features.generation
+
+
+def _read_cards(features: SideFeatures, generation: int, rows: Iterable[Any]) -> dict[int, Card]:
+    """Cards from the page's rows (`_PAGE`), kept for later pages.
+
+    A row that says the profile may not be shown (paused or erased a moment ago, through
+    another process whose change the features have not caught up with yet) makes no card:
+    that candidate is left off the page.
+    """
+    cards = {}
+    for row in rows:
+        if not rankable(row) or row.deleted_at is not None or row.email_verified_at is None:
+            continue
+        fields = card_fields_from_row(row)
+        del fields["photo"]  # signed per page: see Card
+        cards[row.user_id] = Card(
+            json=orjson.dumps(fields)[:-1],  # without the closing brace: see Card
+            photo=(row.photo_key, row.photo_width, row.photo_height),
+            participant=participant_from(row),
+        )
+    features.remember(generation, cards)
+    return cards
+
+
+def _page(plan: _Plan, ranked: _Ranked, cards: dict[int, Card], lang: str = "nl") -> FeedPage:
     viewer = plan.viewer
     scores = ranked.ranking.scores
     # The page's numbers as Python floats in one go (indexing NumPy arrays card by card, and
@@ -234,22 +272,20 @@ def _page(plan: _Plan, ranked: _Ranked, rows: Iterable[Any], lang: str = "nl") -
     distance_of = scores.distance_km.tolist()
     items = []
     for position, candidate_id in enumerate(ranked.page_ids):
-        profile = found.get(candidate_id)
-        if (
-            profile is None
-            or not rankable(profile)
-            or profile.deleted_at is not None
-            or profile.email_verified_at is None
-        ):
+        card = cards.get(candidate_id)
+        if card is None:
             continue
-        candidate = participant_from(profile)
         items.append(
             FeedItem(
-                profile=profile,
+                card=card,
                 score=score_of[position],
                 breakdown=explain.breakdown_dict(breakdown_of[position]),
                 reasons=explain.pair_reasons(
-                    viewer, candidate, tuple(breakdown_of[position]), distance_of[position], lang
+                    viewer,
+                    card.participant,
+                    tuple(breakdown_of[position]),
+                    distance_of[position],
+                    lang,
                 ),
                 distance_km=explain.whole_km(distance_of[position]),
             )
@@ -277,8 +313,8 @@ def build_feed(
     """Rank the other side's discoverable profiles for me and return one page.
 
     The caller's token was only verified; whether they may browse (401/403) is decided here
-    on the row the first query reads anyway. Three statements: the caller, who is excluded,
-    the page's profiles.
+    on the row the first query reads anyway. Three statements at most: the caller, who is
+    excluded, the page's cards this process does not hold.
     """
     connection = session.connection()
     params = _params(user_id)
@@ -291,17 +327,19 @@ def build_feed(
     if len(features.pool) == 0:
         return FeedPage(items=[], next_cursor=None)
     ranked = _rank(plan, features, limit)
-    rows: Iterable[Any] = ()
-    if ranked.page_ids:
-        rows = connection.execute(_PAGE, {"ids": ranked.page_ids})
-    return _page(plan, ranked, rows, lang)
+    cards, missing, generation = _cards(features, ranked.page_ids)
+    if missing:
+        rows = connection.execute(_PAGE, {"ids": missing})
+        cards |= _read_cards(features, generation, rows)
+    return _page(plan, ranked, cards, lang)
 
 
 # --- The same feed on the event loop (PostgreSQL) --------------------------------------------
 #
 # The same statements, compiled once for psycopg and sent on the hot paths' async pool: the
-# caller with the exclusions (as an array column) in one statement, the page's profiles in a
-# second.
+# caller with the exclusions (as an array column) in one statement, shared by the callers that
+# arrive together in this process, and when the process lacks some of the page's cards, those
+# profiles in a second.
 # The feature store is read as it is when it is current; bringing it up to date (rare: only
 # after a profile changed) runs in the threadpool with a session, as on the general path.
 
@@ -318,7 +356,7 @@ class _Sql:
 
 
 @cache
-def _compiled() -> tuple[_Sql, _Sql]:
+def _compiled() -> tuple[_Sql, _Sql, _Sql]:
     dialect = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's own
     # The caller and everyone excluded in one statement: the exclusions as an array column.
     excluded = _EXCLUDED.subquery("excluded")
@@ -331,9 +369,46 @@ def _compiled() -> tuple[_Sql, _Sql]:
         .where(col(Profile.user_id) == any_(bindparam("ids", type_=ARRAY(Integer))))
     )
     compiled = [statement.compile(dialect=dialect) for statement in (viewer, page)]
-    return tuple(  # type: ignore[return-value]
+    one, page_sql = (
         _Sql(str(c), {k: v for k, v in c.params.items() if v is not None}) for c in compiled
     )
+    # Several callers at once: the same statement once per id, as a lateral subquery of the
+    # ids (the caller's id is its only parameter that differs). One row per id, in their
+    # order; an id with no user gives a row of nulls.
+    assert one.text.count(_ME_SQL) > 1 and "%(me)s" not in one.text.replace(_ME_SQL, "")
+    many = _Sql(
+        "SELECT batch.n AS batch_n, viewer.* "
+        "FROM unnest(%(ids)s::INTEGER[]) WITH ORDINALITY AS batch(id, n) "
+        f"LEFT JOIN LATERAL ({one.text.replace(_ME_SQL, 'batch.id')}) AS viewer ON true "
+        "ORDER BY batch.n",
+        one.defaults,
+    )
+    return one, many, page_sql
+
+
+_ME_SQL = "%(me)s::INTEGER"  # how the caller's id is written in the compiled statement
+
+
+async def _read_viewers(
+    pool: "AsyncConnectionPool[AsyncConnection] | None", user_ids: Sequence[int]
+) -> list[Any]:
+    """The feed's first read (the caller, their exclusions, the side's version) for the
+    callers that arrived together in this process: one statement for them all
+    (`app/services/batching.py`). None for an id with no user."""
+    if pool is None:
+        raise PoolClosed("the hot paths' pool is closed")  # shutting down: 503
+    one, many, _ = _compiled()
+    params = _params(user_ids[0])
+    async with pool.connection() as conn:
+        cursor = conn.cursor(row_factory=namedtuple_row)
+        if len(user_ids) == 1:
+            await cursor.execute(one.text, one.params(**params))
+            return [await cursor.fetchone()]
+        del params["me"]
+        await cursor.execute(many.text, many.params(**params, ids=list(user_ids)))
+        rows: list[Any] = await cursor.fetchall()
+    assert len(rows) == len(user_ids)
+    return [row if row.role is not None else None for row in rows]
 
 
 async def build_feed_async(
@@ -344,25 +419,26 @@ async def build_feed_async(
     cursor: str | None,
     lang: str = "nl",
 ) -> FeedPage:
-    """`build_feed` on the hot paths' pool: same answers, two statements, no threads."""
-    viewer_sql, page_sql = _compiled()
-    async with pool.connection() as conn:
-        viewer_cursor = conn.cursor(row_factory=namedtuple_row)
-        await viewer_cursor.execute(viewer_sql.text, viewer_sql.params(**_params(user_id)))
-        me: Any = await viewer_cursor.fetchone()
-        plan = _plan(me, (me.excluded_ids or ()) if me else (), user_id, cursor)
-        features = store.current(plan.other_side, plan.version)
-        if features is None:
-            features = await run_in_threadpool(_bring_store_up_to_date, plan)
-        if len(features.pool) == 0:
-            return FeedPage(items=[], next_cursor=None)
-        ranked = _rank(plan, features, limit)
-        rows: list[Any] = []
-        if ranked.page_ids:
+    """`build_feed` on the hot paths' pool: same answers, one or two statements, no threads.
+
+    The connection goes back to the pool while the page is ranked."""
+    _, _, page_sql = _compiled()
+    me: Any = await batching.batcher(pool, "feed_viewers", _read_viewers).submit(user_id)
+    plan = _plan(me, (me.excluded_ids or ()) if me else (), user_id, cursor)
+    features = store.current(plan.other_side, plan.version)
+    if features is None:
+        features = await run_in_threadpool(_bring_store_up_to_date, plan)
+    if len(features.pool) == 0:
+        return FeedPage(items=[], next_cursor=None)
+    ranked = _rank(plan, features, limit)
+    cards, missing, generation = _cards(features, ranked.page_ids)
+    if missing:
+        async with pool.connection() as conn:
             page_cursor = conn.cursor(row_factory=namedtuple_row)
-            await page_cursor.execute(page_sql.text, page_sql.params(ids=ranked.page_ids))
+            await page_cursor.execute(page_sql.text, page_sql.params(ids=missing))
             rows = await page_cursor.fetchall()
-    return _page(plan, ranked, rows, lang)
+        cards |= _read_cards(features, generation, rows)
+    return _page(plan, ranked, cards, lang)
 
 
 def _bring_store_up_to_date(plan: _Plan) -> SideFeatures:
