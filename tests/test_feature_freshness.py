@@ -170,14 +170,54 @@ def test_a_card_read_before_a_change_is_not_kept(client, browsing):
     teacher, pros = browsing
     with Session(get_engine()) as session:
         features = store.side(session, "professional")
-        generation = features.generation
+        generation, version = features.generation, features.version[0]
         rows = session.execute(feed._PAGE, {"ids": [pros[0].id]}).all()  # the card as it was
 
     change(update(Profile).where(Profile.user_id == pros[0].id).values(headline="Daarna"))
     assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Daarna"  # the refresh
-    feed._read_cards(features, generation, rows)  # the slow page comes back with its card
+    feed._read_cards(features, generation, version, rows)  # the slow page comes back
 
     assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Daarna"
+
+
+def test_a_card_read_in_a_snapshot_older_than_the_features_is_not_kept(client, browsing):
+    """A request reads the side's version, then (in the same transaction: on SQLite, the same
+    snapshot) its cards; meanwhile another writer changed a profile and another request's
+    refresh dropped that card. The generation the first request sees is already the new
+    one, but its snapshot is not: its card must not be kept."""
+    teacher, pros = browsing
+    with Session(get_engine()) as session:
+        me = session.connection().execute(feed._VIEWER, feed._params(teacher.id)).one()
+        read = (int(me.version), int(me.deletions), int(me.prices))
+
+        change(update(Profile).where(Profile.user_id == pros[0].id).values(headline="Daarna"))
+        with Session(get_engine()) as other:  # another request's refresh drops the card
+            store.side(other, "professional")
+
+        features = store.side(session, "professional", version=read)
+        _, missing, generation = feed._cards(features, [pros[0].id])
+        assert missing == [pros[0].id]
+        rows = session.connection().execute(feed._PAGE, {"ids": missing}).all()
+        feed._read_cards(features, generation, read[0], rows)
+
+    assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Daarna"
+
+
+def test_a_card_is_read_again_after_a_while(client, browsing, monkeypatch):
+    """A change that no refresh saw (here: a statement that bypasses the session, as the
+    module's docstring says such a writer must not) still reaches the card within
+    CARD_SECONDS."""
+    teacher, pros = browsing
+    feed_cards(client, teacher)
+    with get_engine().begin() as connection:  # no version bump: invisible to the refresh
+        connection.execute(
+            update(Profile).where(Profile.user_id == pros[0].id).values(headline="Later")
+        )
+    assert feed_cards(client, teacher)[pros[0].id]["headline"] != "Later"  # kept
+
+    monkeypatch.setattr(feed, "CARD_SECONDS", -1.0)  # as if they had passed
+
+    assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Later"
 
 
 def _deletions() -> dict[str, int]:

@@ -23,9 +23,9 @@ Only verified participants are ranked: verifying an address touches the profile'
 
 The store also keeps the cards of the profiles the feed has shown (`SideFeatures.cards`): a
 card is read from the database once, then served from memory until a refresh re-reads its
-profile (which drops it) or a deletion rebuilds the side. A card read while a refresh was
-under way is not kept (`SideFeatures.remember`), so a card older than the features it is
-served with is never kept.
+profile (which drops it), a deletion rebuilds the side, or CARD_SECONDS pass. A card that
+may be older than the features it would be served with (read while or before a refresh, or
+in a snapshot older than the features) is not kept (`SideFeatures.remember`).
 """
 
 import logging
@@ -104,8 +104,13 @@ def rankable(profile: Profile | Any) -> bool:
 Version = tuple[int, int, int]  # a side's feature_versions row: (version, deletions, prices)
 
 # Cards kept per side and process: the feed's pages come from the top of the ranking, so a few
-# thousand cards serve nearly every page. About 1 KB each; the oldest go first beyond this.
-MAX_CARDS = 20_000
+# thousand cards serve nearly every page. About 3 KB each with the candidate's features (a
+# long bio more); the oldest go first beyond this.
+MAX_CARDS = 10_000
+# A card is read again after this long, even if no refresh dropped it: a profile change that a
+# refresh missed (one committed longer than WATERMARK_MARGIN after it was stamped) is shown,
+# or hidden, within this time.
+CARD_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,7 @@ class Card:
     json: bytes
     photo: tuple[str | None, int | None, int | None]
     participant: Participant
+    read_at: float  # time.monotonic() when read from the database
 
 
 @dataclass
@@ -142,16 +148,20 @@ class SideFeatures:
     cards: dict[int, Card] = field(default_factory=dict)
     generation: int = 0
 
-    def remember(self, generation: int, cards: dict[int, Card]) -> None:
-        """Keep cards read from the database when the side was at `generation`.
+    def remember(self, generation: int, version: int, cards: dict[int, Card]) -> None:
+        """Keep cards read from the database by a request that read the side's `version`
+        (its first number) and found the features at `generation`.
 
-        Not when a refresh started since (the cards may predate a change it has seen) or is
-        under way (its lock is not waited for: the caller may be the event loop).
+        Not when a refresh started since, or is under way (its lock is not waited for: the
+        caller may be the event loop), and not when the features have seen changes beyond
+        the request's version: on SQLite a request reads its cards in the snapshot of its
+        first statement, which may predate a change the features have already seen (and
+        whose refresh dropped the card). Either way the cards may be older than the features.
         """
         if not cards or not self.lock.acquire(blocking=False):
             return
         try:
-            if generation != self.generation:
+            if generation != self.generation or self.version[0] != version:
                 return
             kept = self.cards
             for _ in range(len(kept) + len(cards) - MAX_CARDS):

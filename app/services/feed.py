@@ -1,5 +1,6 @@
 """The swipe deck: who I may see, ranked by the matching service, one page at a time."""
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,7 @@ from app.pagination import MAX_SHOWN, decode_shown, encode_shown
 from app.security import check_participant
 from app.services import batching
 from app.services.feature_store import (
+    CARD_SECONDS,
     FEATURE_COLUMNS,
     Card,
     SideFeatures,
@@ -226,28 +228,34 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
 
 
 def _cards(features: SideFeatures, ids: list[int]) -> tuple[dict[int, Card], list[int], int]:
-    """The cards of these candidates this process holds, the ids of those it must read, and
-    the side's generation to hand `_read_cards` (taken before the read)."""
+    """The cards of these candidates this process holds (read less than CARD_SECONDS ago),
+    the ids of those it must read, and the side's generation to hand `_read_cards` (taken
+    before the read)."""
     kept = features.cards
     cards: dict[int, Card] = {}
     missing: list[int] = []
+    oldest = time.monotonic() - CARD_SECONDS
     for user_id in ids:
         card = kept.get(user_id)
-        if card is None:
+        if card is None or card.read_at < oldest:
             missing.append(user_id)
         else:
             cards[user_id] = card
     return cards, missing, features.generation
 
 
-def _read_cards(features: SideFeatures, generation: int, rows: Iterable[Any]) -> dict[int, Card]:
-    """Cards from the page's rows (`_PAGE`), kept for later pages.
+def _read_cards(
+    features: SideFeatures, generation: int, version: int, rows: Iterable[Any]
+) -> dict[int, Card]:
+    """Cards from the page's rows (`_PAGE`), kept for later pages if they cannot be older than
+    the features (`SideFeatures.remember`).
 
     A row that says the profile may not be shown (paused or erased a moment ago, through
     another process whose change the features have not caught up with yet) makes no card:
     that candidate is left off the page.
     """
     cards = {}
+    now = time.monotonic()
     for row in rows:
         if not rankable(row) or row.deleted_at is not None or row.email_verified_at is None:
             continue
@@ -257,8 +265,9 @@ def _read_cards(features: SideFeatures, generation: int, rows: Iterable[Any]) ->
             json=orjson.dumps(fields)[:-1],  # without the closing brace: see Card
             photo=(row.photo_key, row.photo_width, row.photo_height),
             participant=participant_from(row),
+            read_at=now,
         )
-    features.remember(generation, cards)
+    features.remember(generation, version, cards)
     return cards
 
 
@@ -330,7 +339,7 @@ def build_feed(
     cards, missing, generation = _cards(features, ranked.page_ids)
     if missing:
         rows = connection.execute(_PAGE, {"ids": missing})
-        cards |= _read_cards(features, generation, rows)
+        cards |= _read_cards(features, generation, plan.version[0], rows)
     return _page(plan, ranked, cards, lang)
 
 
@@ -437,7 +446,7 @@ async def build_feed_async(
             page_cursor = conn.cursor(row_factory=namedtuple_row)
             await page_cursor.execute(page_sql.text, page_sql.params(ids=missing))
             rows = await page_cursor.fetchall()
-        cards |= _read_cards(features, generation, rows)
+        cards |= _read_cards(features, generation, plan.version[0], rows)
     return _page(plan, ranked, cards, lang)
 
 
