@@ -110,7 +110,7 @@ MAX_CARDS = 10_000
 # A card is read again after this long, even if no refresh dropped it: a profile change that a
 # refresh missed (one committed longer than WATERMARK_MARGIN after it was stamped) is shown,
 # or hidden, within this time.
-CARD_SECONDS = 60.0
+CARD_SECONDS = 300.0
 
 
 @dataclass(frozen=True, slots=True)
