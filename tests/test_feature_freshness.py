@@ -170,12 +170,12 @@ def test_a_card_read_before_a_change_is_not_kept(client, browsing):
     teacher, pros = browsing
     with Session(get_engine()) as session:
         features = store.side(session, "professional")
-        generation, version = features.generation, features.version[0]
+        version = features.version[0]
         rows = session.execute(feed._PAGE, {"ids": [pros[0].id]}).all()  # the card as it was
 
     change(update(Profile).where(Profile.user_id == pros[0].id).values(headline="Daarna"))
     assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Daarna"  # the refresh
-    feed._read_cards(features, generation, version, rows)  # the slow page comes back
+    feed._read_cards(features, version, rows)  # the slow page comes back
 
     assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Daarna"
 
@@ -183,8 +183,8 @@ def test_a_card_read_before_a_change_is_not_kept(client, browsing):
 def test_a_card_read_in_a_snapshot_older_than_the_features_is_not_kept(client, browsing):
     """A request reads the side's version, then (in the same transaction: on SQLite, the same
     snapshot) its cards; meanwhile another writer changed a profile and another request's
-    refresh dropped that card. The generation the first request sees is already the new
-    one, but its snapshot is not: its card must not be kept."""
+    refresh dropped that card. The features the first request finds are already newer than
+    its snapshot: its card must not be kept."""
     teacher, pros = browsing
     with Session(get_engine()) as session:
         me = session.connection().execute(feed._VIEWER, feed._params(teacher.id)).one()
@@ -195,10 +195,10 @@ def test_a_card_read_in_a_snapshot_older_than_the_features_is_not_kept(client, b
             store.side(other, "professional")
 
         features = store.side(session, "professional", version=read)
-        _, missing, generation = feed._cards(features, [pros[0].id])
+        _, missing = feed._cards(features, [pros[0].id])
         assert missing == [pros[0].id]
         rows = session.connection().execute(feed._PAGE, {"ids": missing}).all()
-        feed._read_cards(features, generation, read[0], rows)
+        feed._read_cards(features, read[0], rows)
 
     assert feed_cards(client, teacher)[pros[0].id]["headline"] == "Daarna"
 

@@ -143,25 +143,23 @@ class SideFeatures:
     version: Version = (0, 0, 0)  # (changes, deletions, prices) as last seen
     latest: datetime | None = None  # newest updated_at among the rows read
     lock: threading.Lock = field(default_factory=threading.Lock)
-    # The cards of profiles shown lately, by user id (see the module's docstring); each
-    # refresh moves `generation` on before it reads.
+    # The cards of profiles shown lately, by user id (see the module's docstring).
     cards: dict[int, Card] = field(default_factory=dict)
-    generation: int = 0
 
-    def remember(self, generation: int, version: int, cards: dict[int, Card]) -> None:
+    def remember(self, version: int, cards: dict[int, Card]) -> None:
         """Keep cards read from the database by a request that read the side's `version`
-        (its first number) and found the features at `generation`.
+        (its first number), if the features are still at that version.
 
-        Not when a refresh started since, or is under way (its lock is not waited for: the
-        caller may be the event loop), and not when the features have seen changes beyond
-        the request's version: on SQLite a request reads its cards in the snapshot of its
-        first statement, which may predate a change the features have already seen (and
-        whose refresh dropped the card). Either way the cards may be older than the features.
+        A refresh moves the version on (under the lock, after dropping the cards it re-read),
+        so this refuses cards when a refresh is under way (its lock is not waited for: the
+        caller may be the event loop) or has happened since the request's read: the cards
+        may predate a change it has seen (on SQLite a request reads its cards in the snapshot
+        of its first statement, on PostgreSQL they may have been read before the refresh).
         """
         if not cards or not self.lock.acquire(blocking=False):
             return
         try:
-            if generation != self.generation or self.version[0] != version:
+            if self.version[0] != version:
                 return
             kept = self.cards
             for _ in range(len(kept) + len(cards) - MAX_CARDS):
@@ -262,7 +260,6 @@ class FeatureStore:
 
     @staticmethod
     def _refresh(session: Session, side: str, features: SideFeatures) -> None:
-        features.generation += 1  # under features.lock: no card read before this is kept
         query = (
             select(Profile, col(User.email_verified_at))
             .join(User, col(User.id) == col(Profile.user_id))

@@ -227,10 +227,9 @@ def _rank(plan: _Plan, features: SideFeatures, limit: int) -> _Ranked:
     return _Ranked([int(features.pool.ids[row]) for row in ranking.rows], ranking)
 
 
-def _cards(features: SideFeatures, ids: list[int]) -> tuple[dict[int, Card], list[int], int]:
+def _cards(features: SideFeatures, ids: list[int]) -> tuple[dict[int, Card], list[int]]:
     """The cards of these candidates this process holds (read less than CARD_SECONDS ago),
-    the ids of those it must read, and the side's generation to hand `_read_cards` (taken
-    before the read)."""
+    and the ids of those it must read."""
     kept = features.cards
     cards: dict[int, Card] = {}
     missing: list[int] = []
@@ -241,12 +240,10 @@ def _cards(features: SideFeatures, ids: list[int]) -> tuple[dict[int, Card], lis
             missing.append(user_id)
         else:
             cards[user_id] = card
-    return cards, missing, features.generation
+    return cards, missing
 
 
-def _read_cards(
-    features: SideFeatures, generation: int, version: int, rows: Iterable[Any]
-) -> dict[int, Card]:
+def _read_cards(features: SideFeatures, version: int, rows: Iterable[Any]) -> dict[int, Card]:
     """Cards from the page's rows (`_PAGE`), kept for later pages if they cannot be older than
     the features (`SideFeatures.remember`).
 
@@ -267,7 +264,7 @@ def _read_cards(
             participant=participant_from(row),
             read_at=now,
         )
-    features.remember(generation, version, cards)
+    features.remember(version, cards)
     return cards
 
 
@@ -336,10 +333,10 @@ def build_feed(
     if len(features.pool) == 0:
         return FeedPage(items=[], next_cursor=None)
     ranked = _rank(plan, features, limit)
-    cards, missing, generation = _cards(features, ranked.page_ids)
+    cards, missing = _cards(features, ranked.page_ids)
     if missing:
         rows = connection.execute(_PAGE, {"ids": missing})
-        cards |= _read_cards(features, generation, plan.version[0], rows)
+        cards |= _read_cards(features, plan.version[0], rows)
     return _page(plan, ranked, cards, lang)
 
 
@@ -440,13 +437,13 @@ async def build_feed_async(
     if len(features.pool) == 0:
         return FeedPage(items=[], next_cursor=None)
     ranked = _rank(plan, features, limit)
-    cards, missing, generation = _cards(features, ranked.page_ids)
+    cards, missing = _cards(features, ranked.page_ids)
     if missing:
         async with pool.connection() as conn:
             page_cursor = conn.cursor(row_factory=namedtuple_row)
             await page_cursor.execute(page_sql.text, page_sql.params(ids=missing))
             rows = await page_cursor.fetchall()
-        cards |= _read_cards(features, generation, plan.version[0], rows)
+        cards |= _read_cards(features, plan.version[0], rows)
     return _page(plan, ranked, cards, lang)
 
 
